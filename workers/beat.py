@@ -1,0 +1,23 @@
+"""The beat schedule, in one place: every periodic task of the engine is listed here.
+
+Periods come from settings so that tests and demos can run the sweeper every second.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow.settings import Settings
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    period = settings.sweeper_period_seconds
+    return {
+        # Re-enqueue work left stuck by a crash or a lost message (see workflow.services.sweeper).
+        "sweep-stuck": {
+            "task": "sweep_stuck",
+            "schedule": period,
+            # A sweep that waited longer than one period is superseded by the next one.
+            "options": {"queue": "checks", "expires": max(period, 1.0)},
+        },
+    }

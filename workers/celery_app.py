@@ -1,0 +1,87 @@
+"""The Celery app: `celery -A workers.celery_app worker -Q checks,render,notify`.
+
+Configured lazily from settings (no I/O at import): the broker is WORKFLOW_REDIS_URL, or the embedded
+Redis that `workflow run` started.  Broker and results live in different logical databases of the
+same server (results in the next database number).  Task bodies live in `workflow.tasks`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from celery import Celery
+
+from workers.beat import beat_schedule
+from workflow.settings import Settings, get_settings
+
+QUEUES = ("checks", "render", "notify")
+
+# Task name -> queue.  Tasks are sent by name (see workflow.tasks.dispatch), so routing is by name too.
+TASK_ROUTES = {
+    "check_*": {"queue": "checks"},
+    "sweep_*": {"queue": "checks"},
+    "publish_*": {"queue": "render"},
+    "render_*": {"queue": "render"},
+    "send_*": {"queue": "notify"},
+    "notify_*": {"queue": "notify"},
+}
+
+# An unacknowledged message (its worker died) is handed out again after this long.  Longer than any
+# task runs; the sweeper re-enqueues stuck work much sooner, and tasks are idempotent.
+VISIBILITY_TIMEOUT_SECONDS = 900
+
+
+def redis_base_url(settings: Settings) -> str:
+    if settings.redis_url:
+        return settings.redis_url
+    from workflow.embedded import running_url
+
+    url = running_url(settings.data_dir / "redis")
+    if url is None:
+        raise RuntimeError("未配置 WORKFLOW_REDIS_URL，也没有正在运行的内置 Redis（请先运行 workflow run）")
+    return url
+
+
+def with_db(url: str, offset: int) -> str:
+    """The same server, `offset` logical databases after the one in the URL (results beside the broker)."""
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{db + offset}"))
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    base = redis_base_url(settings)
+    return {
+        "broker_url": with_db(base, 0),
+        "result_backend": with_db(base, 1),
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+        "result_backend_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+        "broker_connection_retry_on_startup": True,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_ignore_result": True,  # the database holds every outcome
+        "result_expires": 3600,
+        "task_default_queue": "checks",
+        "task_routes": TASK_ROUTES,
+        "task_create_missing_queues": True,
+        "timezone": settings.timezone,
+        "enable_utc": True,
+        "beat_schedule": beat_schedule(settings),
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
+        "include": ["workflow.tasks.jobs"],
+    }
+
+
+def create_app() -> Celery:
+    celery = Celery("workflow")
+    # A promise: evaluated the first time the configuration is read, not at import.
+    celery.add_defaults(lambda: celery_config(get_settings()))
+    return celery
+
+
+app = create_app()
