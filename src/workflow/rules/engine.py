@@ -123,6 +123,8 @@ class Context:
     previous: Report | None = None
     previous_imported: bool = False  # prev came from an import, not a report filed here (E1)
     today: date = field(default_factory=date.today)
+    # Per-report scratch space for rules that share an expensive scan (rules/textscan.py).
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def year(self) -> int | None:
