@@ -1,0 +1,1 @@
+"""The database: models, session factory, migrations (Alembic, inside this package) and named queries."""
