@@ -1,0 +1,61 @@
+"""The report as an A4 PDF: WeasyPrint over the print variant of the HTML page.
+
+A CJK font is loaded from one known file through @font-face, so WeasyPrint never asks fontconfig to
+scan every font on the machine, and the stylesheets (with that font) are parsed once per process and
+reused: re-reading a 20 MB font for every report would cost more than laying the report out.
+The PDF embeds only the glyphs the report uses (WeasyPrint subsets).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from workflow.domain.model import Report
+from workflow.publish.html import TEMPLATES, PublicationMeta, environment, render_print_html
+
+# Debian's fonts-noto-cjk first (scripts/system-deps.sh installs it), then other common CJK fonts.
+FONT_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
+_lock = threading.Lock()  # WeasyPrint's font configuration is not meant to be shared across threads
+
+
+class FontMissing(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> Path:
+    """The font file the PDF uses: the first installed candidate."""
+    for candidate in FONT_CANDIDATES:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise FontMissing("找不到中文字体（需要 fonts-noto-cjk，见 scripts/system-deps.sh），无法生成 PDF")
+
+
+@lru_cache(maxsize=1)
+def _styles() -> tuple[Any, list[Any]]:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    screen = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    printed = environment().get_template("print.css").render(font_url=cjk_font().as_uri())
+    return fonts, [CSS(string=screen, font_config=fonts), CSS(string=printed, font_config=fonts)]
+
+
+def render_pdf(report: Report, meta: PublicationMeta | None = None) -> bytes:
+    from weasyprint import HTML  # heavy import, only where PDFs are made
+
+    html = render_print_html(report, meta, cjk_font().as_uri())
+    with _lock:
+        fonts, stylesheets = _styles()
+        pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(stylesheets=stylesheets, font_config=fonts)
+    assert pdf is not None
+    return pdf
