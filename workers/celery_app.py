@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from workers.beat import beat_schedule
 from workflow.settings import Settings, get_settings
@@ -85,3 +86,14 @@ def create_app() -> Celery:
 
 
 app = create_app()
+
+
+@worker_process_init.connect
+def _fresh_process(**_: Any) -> None:
+    """In each pool process: follow-up tasks committed by a task are sent through Celery.
+
+    (The parent worker process never opens the database, so no connection is inherited across fork.)
+    """
+    from workflow.tasks.dispatch import install
+
+    install()
