@@ -282,6 +282,10 @@ class ReminderSent(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=now)
     sent_at: Mapped[datetime | None]
+    # Added by migration 0002_reminder_delivery (reminders): when the row may next be tried (a claim
+    # pushes it forward as a lease; a failure pushes it by the backoff), and what to say (reason, template).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Notification(Base):
