@@ -1,7 +1,295 @@
-"""Family A of the rule catalog (shared/domain/RULES.md)."""
+"""Family A of the rule catalog: cells and format (shared/domain/RULES.md § A).
+
+A1 every cell filled, A2 counts are whole numbers ≥ 0, A3 收费金额 in 万元, A4 labels as in the
+national format, A5 the format matches the year.
+
+Column labels: importers record row labels in `Table.labels[row_key]`; a column header as written
+may be recorded under `Table.labels["@" + column_key]` (e.g. "@issued" → "本年(2023)制发件数").
+"""
 
 from __future__ import annotations
 
-from workflow.rules.engine import Rule
+import re
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
 
-RULES: list[Rule] = []
+from workflow.domain.bodies import BodyType
+from workflow.domain.formats import FORMATS, TABLE_NAMES, ColumnKind, FormatId, TableDef
+from workflow.domain.model import Cell
+from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
+
+TABLE_IDS = ("t2", "t3", "t4")
+
+# ---------------------------------------------------------------- label normalisation
+
+
+@lru_cache(maxsize=4096)
+def normalise_label(label: str) -> str:
+    """Compare labels without width, spaces or punctuation: "(二) 部分公开(区分处理的, …)" = "（二）部分公开（…）"."""
+    text = unicodedata.normalize("NFKC", label)
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PZSC")
+
+
+def _canonical(spec: TableDef) -> dict[str, str]:
+    labels = {row.key: normalise_label(row.label) for row in spec.rows}
+    for row in spec.rows:
+        for col in row.columns:
+            labels.setdefault("@" + col.key, normalise_label(col.label))
+    return labels
+
+
+# (format, table) → key → normalised canonical label; group prefixes a writer may put before a row label.
+_CANON = {(f, t.id): _canonical(t) for f, spec in FORMATS.items() for t in spec.tables}
+_GROUP_PREFIXES = tuple(
+    sorted(
+        {
+            normalise_label(r.group)
+            for spec in FORMATS.values()
+            for t in spec.tables
+            for r in t.rows
+            if r.group
+        }
+        | {normalise_label("三、本年度办理结果"), normalise_label("申请人情况")},
+        key=len,
+        reverse=True,
+    )
+)
+
+# Known aliases (normalised): accepted, with a warning.
+_ALIASES: dict[tuple[FormatId, str, str], re.Pattern[str]] = {
+    (FormatId.F2021, "t2", "normative"): re.compile(r"规范性文件"),
+    (FormatId.F2019, "t2", "normative"): re.compile(r"行政规范性文件"),
+    (FormatId.F2021, "t2", "@issued"): re.compile(r"本年\d{4}年?制发件数|本年度制发件数|本年制发数量?"),
+    (FormatId.F2021, "t2", "@repealed"): re.compile(r"本年\d{4}年?废止件数|本年度废止件数|本年废止数量?"),
+    (FormatId.F2021, "t2", "@in_force"): re.compile(r"现行有效件?数量?|截至\d{4}年底现行有效件数"),
+    (FormatId.F2021, "t3", "total"): re.compile(r"七?总计|合计"),
+    (FormatId.F2019, "t3", "total"): re.compile(r"七?总计|合计"),
+}
+
+
+def _strip_groups(text: str) -> str:
+    """Drop group labels written in front of a row label ("（三）不予公开 1.属于国家秘密")."""
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _GROUP_PREFIXES:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix) :]
+                changed = True
+    return text
+
+
+# ---------------------------------------------------------------- A1
+
+
+_SECTION_OF = {"t2": 2, "t3": 3, "t4": 4}
+
+
+def _loc(table_id: str, row: str | None = None, column: str | None = None) -> Locator:
+    return Locator(_SECTION_OF[table_id], table_id, row, column)
+
+
+def check_filled(ctx: Context, out: Emitter) -> None:
+    report = ctx.report
+    for tid in TABLE_IDS:
+        spec = report.spec.table(tid)
+        table = report.tables.get(tid)
+        name = TABLE_NAMES[tid]
+        if table is None or not table.present:
+            out.add(_loc(tid), f"缺少{name}：请按国家格式填报{name}", expected="表格", actual="缺失")
+            continue
+        rows = table.rows
+        for row in spec.rows:
+            cells = rows.get(row.key)
+            if cells is None:
+                out.add(
+                    _loc(tid, row.key),
+                    f"{name}缺少“{row.label}”一行：请补上该行，没有数据的填 0",
+                    expected="整行数据",
+                    actual="缺失",
+                )
+                continue
+            for col in row.columns:
+                cell = cells.get(col.key)
+                if cell is None or cell.value is None and cell.is_blank:
+                    out.add(
+                        _loc(tid, row.key, col.key),
+                        f"{name}“{row.label}”行“{col.label}”列未填写：没有数据请填 0",
+                        expected="数字",
+                        actual="缺失" if cell is None else cell.raw,
+                    )
+
+
+# ---------------------------------------------------------------- A2
+
+
+def _count_problem(cell: Cell, kind: ColumnKind) -> str | None:
+    """Why a filled cell is not an acceptable number for its column, or None."""
+    v = cell.value
+    if v is None:
+        return "不是数字"
+    if kind is ColumnKind.AMOUNT:
+        return "不能为负数" if v < 0 else None
+    if isinstance(v, Decimal) and v != v.to_integral_value():
+        return "应为整数"
+    if kind is ColumnKind.COUNT and v < 0:
+        return "不能为负数"
+    return None
+
+
+def check_counts(ctx: Context, out: Emitter) -> None:
+    report = ctx.report
+    for tid in TABLE_IDS:
+        table = report.tables.get(tid)
+        if table is None or not table.present:
+            continue  # A1 reports the absent table
+        name = TABLE_NAMES[tid]
+        rows = table.rows
+        for row in report.spec.table(tid).rows:
+            cells = rows.get(row.key)
+            if cells is None:
+                continue
+            for col in row.columns:
+                cell = cells.get(col.key)
+                if cell is None or (cell.value is None and cell.is_blank):
+                    continue  # blank: A1
+                v = cell.value
+                if type(v) is int and (v >= 0 or col.kind is ColumnKind.SIGNED):
+                    continue  # the common case, decided without a call
+                problem = _count_problem(cell, col.kind)
+                if problem:
+                    out.add(
+                        _loc(tid, row.key, col.key),
+                        f"{name}“{row.label}”行“{col.label}”列{problem}：填写的是“{cell.raw}”",
+                        expected="非负数" if col.kind is ColumnKind.AMOUNT else "非负整数",
+                        actual=cell.raw,
+                    )
+
+
+# ---------------------------------------------------------------- A3
+
+_YUAN = re.compile(r"(?<!万)元")
+# 收费金额 above which 万元 is implausible (so it was probably written in 元).
+_SMALL_BODY_LIMIT = Decimal(100_000)
+_LIMIT = Decimal(10_000_000)
+
+
+def check_fee_unit(ctx: Context, out: Emitter) -> None:
+    report = ctx.report
+    table = report.tables.get("t2")
+    if report.format is not FormatId.F2021:
+        return  # the 2019 format has no 收费金额
+    if table is None or not table.present:
+        out.skip("表二缺失，无法核对收费金额单位")
+        return
+    where = _loc("t2", "fees", "amount")
+    unit = table.labels.get("@amount", "") + table.labels.get("fees", "")
+    if _YUAN.search(unit):
+        out.add(
+            where, "收费金额的单位写成了“元”：表二收费金额应以“万元”为单位填报", expected="万元", actual=unit
+        )
+        return
+    value = table.value("fees", "amount")
+    if value is None:
+        out.skip("收费金额未填写或不是数字，无法核对单位")
+        return
+    small = ctx.report.header.body_type in (BodyType.TOWNSHIP, BodyType.STREET)
+    limit = _SMALL_BODY_LIMIT if small else _LIMIT
+    if value > limit:
+        out.add(
+            where,
+            f"收费金额 {value} 万元明显偏大，可能按“元”填报：请换算为万元（元 ÷ 10000）",
+            expected=limit,
+            actual=value,
+        )
+
+
+# ---------------------------------------------------------------- A4
+
+
+def check_labels(ctx: Context, out: Emitter) -> None:
+    report = ctx.report
+    for tid in TABLE_IDS:
+        table = report.tables.get(tid)
+        if table is None or not table.present:
+            continue
+        name = TABLE_NAMES[tid]
+        if table.labels:
+            _check_table_labels(report.format, tid, name, table.labels, out)
+        for label in table.extra_rows:
+            out.add(
+                _loc(tid, "+" + normalise_label(label)[:40]),
+                f"{name}中有国家格式没有的行“{label}”：请删除或并入格式中的对应行",
+                expected=None,
+                actual=label,
+            )
+
+
+def _check_table_labels(fmt: FormatId, tid: str, name: str, labels: dict[str, str], out: Emitter) -> None:
+    canon = _CANON[(fmt, tid)]
+    for key, written in labels.items():
+        expected = canon.get(key)
+        if expected is None:
+            continue  # a key of another format: A5's business
+        got = normalise_label(written)
+        if got == expected or _strip_groups(got) == expected:
+            continue
+        alias = _ALIASES.get((fmt, tid, key))
+        what = "列名" if key.startswith("@") else "行名"
+        label = _label_of(fmt, tid, key)
+        if alias is not None and alias.fullmatch(_strip_groups(got)):
+            message = f"{name}{what}“{written}”是旧的或地方写法，国家格式为“{label}”：请改用格式原文"
+        else:
+            message = f"{name}{what}“{written}”与国家格式“{label}”不一致：请照格式原文填写"
+        row, column = (None, key[1:]) if key.startswith("@") else (key, None)
+        out.add(_loc(tid, row, column), message, expected=label, actual=written)
+
+
+@lru_cache(maxsize=256)
+def _label_of(fmt: FormatId, tid: str, key: str) -> str:
+    spec = FORMATS[fmt].table(tid)
+    if not key.startswith("@"):
+        return spec.row(key).label
+    for row in spec.rows:
+        for col in row.columns:
+            if col.key == key[1:]:
+                return col.label
+    return key
+
+
+# ---------------------------------------------------------------- A5
+
+
+def check_format_year(ctx: Context, out: Emitter) -> None:
+    year = ctx.year
+    fmt = ctx.report.format
+    if year is None:
+        out.skip("报告年度不明，无法核对所用格式")
+        return
+    markers = "、".join(ctx.report.format_markers) or "2019年试行版表格"
+    if year >= 2021 and fmt is FormatId.F2019:
+        out.add(
+            Locator(),
+            f"{year}年度报告使用了2019年试行版格式（{markers}）："
+            "2021年及以后的年度报告须使用国办公开办函〔2021〕30号规定的新格式",
+            expected="2021年版格式",
+            actual=markers,
+        )
+    elif year <= 2020 and fmt is FormatId.F2021:
+        out.add(
+            Locator(),
+            f"{year}年度报告使用了2021年版格式：2020年及以前的年度报告应使用2019年试行版格式",
+            expected="2019年试行版格式",
+            actual="2021年版格式",
+            severity=Severity.WARNING,
+        )
+
+
+RULES: list[Rule] = [
+    Rule("A1", Severity.ERROR, "A", "表格有空白或缺失的单元格、行：没有数据请填 0", check_filled),
+    Rule("A2", Severity.ERROR, "A", "表格中的数量应为不小于 0 的整数", check_counts),
+    Rule("A3", Severity.WARNING, "A", "收费金额应以“万元”为单位填报", check_fee_unit),
+    Rule("A4", Severity.WARNING, "A", "表格行名、列名应与国家格式一致", check_labels),
+    Rule("A5", Severity.ERROR, "A", "年度报告所用格式与报告年度不符", check_format_year),
+]
