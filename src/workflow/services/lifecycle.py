@@ -1,0 +1,117 @@
+"""Shared plumbing: one transaction per service call, and the guarded state change.
+
+A transition is a conditional update `UPDATE reports SET state=:new … WHERE id=:id AND state=:expected
+[AND …]`: of two concurrent requests exactly one matches a row; the other gets a ServiceError and the
+stored state stays as the winner left it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from workflow.clock import now
+from workflow.db.models import ReportRow, ReportVersion, Season, User
+from workflow.domain import states
+from workflow.domain.states import ReportEvent, ReportState
+from workflow.services import audit
+from workflow.services.errors import InvalidTransition, NotFound, StateConflict
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def transactional(fn: Callable[P, T]) -> Callable[P, T]:
+    """Commit when `fn` returns, roll back when it raises (the session is the first argument)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        session = args[0] if args else kwargs["session"]
+        assert isinstance(session, Session)
+        try:
+            result = fn(*args, **kwargs)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return result
+
+    return wrapper
+
+
+def get_report(session: Session, report_id: int) -> ReportRow:
+    report = session.get(ReportRow, report_id, populate_existing=True)
+    if report is None:
+        raise NotFound(f"找不到编号为 {report_id} 的报告")
+    return report
+
+
+def get_user(session: Session, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"找不到编号为 {user_id} 的用户")
+    return user
+
+
+def get_version(session: Session, report_id: int, number: int) -> ReportVersion:
+    v = session.scalar(
+        select(ReportVersion).where(ReportVersion.report_id == report_id, ReportVersion.number == number)
+    )
+    if v is None:
+        raise NotFound(f"报告 {report_id} 没有第 {number} 版")
+    return v
+
+
+def season_stages(season: Season) -> list[str]:
+    return list(season.stages or states.DEFAULT_STAGES)
+
+
+def check_event(report: ReportRow, event: ReportEvent) -> ReportState:
+    """The target state, or InvalidTransition (service flavour) before anything is written."""
+    try:
+        return states.apply(report.state, event)
+    except states.InvalidTransition as exc:
+        raise InvalidTransition.wrap(exc) from None
+
+
+def transition(
+    session: Session,
+    report: ReportRow,
+    event: ReportEvent,
+    *,
+    actor_id: int | None,
+    values: dict[str, Any] | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
+    conflict: type[StateConflict] = StateConflict,
+    conflict_message: str | None = None,
+    **details: Any,
+) -> ReportState:
+    """Move `report` by `event` if it is still in the state we read; audit it."""
+    current = ReportState(report.state)
+    target = check_event(report, event)
+    stmt = (
+        update(ReportRow)
+        .where(ReportRow.id == report.id, ReportRow.state == current.value, *where)
+        .values(state=target.value, state_changed_at=now(), **(values or {}))
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
+        raise conflict(conflict_message)
+    session.refresh(report)
+    audit.record(
+        session,
+        f"report.{event.value}",
+        actor_id=actor_id,
+        report_id=report.id,
+        body_id=report.body_id,
+        from_state=current.value,
+        to_state=target.value,
+        **details,
+    )
+    return target

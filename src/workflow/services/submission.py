@@ -1,0 +1,93 @@
+"""Submitting a draft: validated in-process first, then written as an immutable version."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.clock import now
+from workflow.db.models import ReportRow, ReportVersion, ValidationRun, WarningExplanation
+from workflow.domain.model import Report
+from workflow.domain.states import ReportEvent
+from workflow.rules.catalog import CATALOG_VERSION, validate
+from workflow.rules.engine import ValidationResult
+from workflow.services.checks import previous_report
+from workflow.services.errors import SubmissionBlocked
+from workflow.services.lifecycle import check_event, get_report, transactional, transition
+from workflow.services.outbox import enqueue_after_commit
+
+
+@transactional
+def submit(session: Session, *, report_id: int, actor_id: int | None) -> int:
+    """draft → submitted; returns the new version's id.  The checks run after the commit (check_report)."""
+    report = get_report(session, report_id)
+    check_event(report, ReportEvent.SUBMIT)
+    content = Report.from_dict(report.draft)
+    _refuse_if_blocked(session, report, content)
+    number = report.latest_version + 1
+    transition(
+        session,
+        report,
+        ReportEvent.SUBMIT,
+        actor_id=actor_id,
+        values={"latest_version": number, "review_stage": 0},
+        where=[
+            ReportRow.latest_version == report.latest_version,
+            ReportRow.draft_revision == report.draft_revision,
+        ],
+        version=number,
+    )
+    version = ReportVersion(
+        report_id=report.id,
+        number=number,
+        content=content.to_dict(),
+        content_hash=content.content_hash(),
+        submitted_by_id=actor_id,
+        submitted_at=now(),
+    )
+    session.add(version)
+    session.flush()
+    # The run row exists from the start, so a lost message leaves a visible "pending" for the sweeper.
+    session.add(ValidationRun(version_id=version.id, catalog_version=CATALOG_VERSION, status="pending"))
+    enqueue_after_commit(session, "check_report", version_id=version.id)
+    return version.id
+
+
+def _refuse_if_blocked(session: Session, report: ReportRow, content: Report) -> None:
+    previous, imported = previous_report(session, report)
+    result = validate(content, previous, previous_imported=imported, today=now().date())
+    if result.errors:
+        raise SubmissionBlocked(
+            f"报告还有 {len(result.errors)} 处错误，改正后才能提交",
+            reason="errors",
+            findings=[f.to_dict() for f in result.errors],
+        )
+    unexplained = _unexplained_warnings(session, report.id, result)
+    if unexplained:
+        raise SubmissionBlocked(
+            f"还有 {len(unexplained)} 条警告未填写说明，请逐条说明后再提交",
+            reason="unexplained_warnings",
+            findings=unexplained,
+        )
+    last = _last_version(session, report)
+    if last is not None and last.content_hash == content.content_hash():
+        raise SubmissionBlocked(f"报告内容与第 {last.number} 版完全相同，请修改后再提交", reason="identical")
+
+
+def _unexplained_warnings(session: Session, report_id: int, result: ValidationResult) -> list[dict]:
+    explained = set(
+        session.scalars(
+            select(WarningExplanation.finding_key).where(WarningExplanation.report_id == report_id)
+        )
+    )
+    return [w.to_dict() for w in result.warnings if w.key not in explained]
+
+
+def _last_version(session: Session, report: ReportRow) -> ReportVersion | None:
+    if report.latest_version == 0:
+        return None
+    return session.scalar(
+        select(ReportVersion).where(
+            ReportVersion.report_id == report.id, ReportVersion.number == report.latest_version
+        )
+    )
