@@ -1,7 +1,288 @@
-"""Family G of the rule catalog (shared/domain/RULES.md)."""
+"""Families G and H1 of the rule catalog (shared/domain/RULES.md): the report's skeleton and wording."""
 
 from __future__ import annotations
 
-from workflow.rules.engine import Rule
+import re
+from datetime import date
 
-RULES: list[Rule] = []
+from workflow.domain.bodies import PEOPLES_GOVERNMENTS, BodyType
+from workflow.domain.formats import SECTION_NUMERALS, SECTION_TITLES, TABLE_NAMES, TABLE_SECTION
+from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
+from workflow.rules.textscan import BREAKS, normalize, period, same_body, scan
+
+# ------------------------------------------------------------------ G1
+_TITLE_NOISE = re.compile(r"[\s、，,。.．:：;；()（）“”\"']")
+_TITLE_NUMBER = re.compile(
+    r"^(?:第?([一二三四五六])(?:部分)?|[（(]([一二三四五六])[)）]|([1-6]))[、.．,，\s]*"
+)
+_NUMERAL_VALUE = {v: k for k, v in SECTION_NUMERALS.items()}
+
+
+def _title_core(title: str) -> tuple[int | None, str]:
+    """(the number the title gives itself, the words without numbering or punctuation)."""
+    t = normalize(title).strip()
+    m = _TITLE_NUMBER.match(t)
+    number = None
+    if m is not None:
+        g = m.group(1) or m.group(2) or m.group(3)
+        number = int(g) if g.isdigit() else _NUMERAL_VALUE[g]
+        t = t[m.end() :]
+    return number, _TITLE_NOISE.sub("", t)
+
+
+_TEMPLATE_CORES = {n: _title_core(t)[1] for n, t in SECTION_TITLES.items()}
+_CORE_TO_SECTION = {core: n for n, core in _TEMPLATE_CORES.items()}
+
+
+def _g1(ctx: Context, out: Emitter) -> None:
+    sections = ctx.report.sections
+    for n, template in SECTION_TITLES.items():
+        where = Locator(n)
+        s = sections.get(n)
+        if s is None:
+            out.add(where, f"缺少第{SECTION_NUMERALS[n]}部分“{template}”", expected=template)
+            continue
+        if s.title is None or not s.title.strip():
+            out.add(where, f"第{SECTION_NUMERALS[n]}部分缺少标题“{template}”", expected=template, actual="")
+            continue
+        number, core = _title_core(s.title)
+        if core == _TEMPLATE_CORES[n] and number in (None, n):
+            continue
+        other = _CORE_TO_SECTION.get(core)
+        if other is not None and other != n:
+            out.add(
+                where,
+                f"第{SECTION_NUMERALS[n]}部分的位置上是“{SECTION_TITLES[other]}”，六个部分的顺序不对",
+                expected=template,
+                actual=s.title,
+            )
+            continue
+        out.add(
+            where,
+            f"第{SECTION_NUMERALS[n]}部分标题“{s.title.strip()}”与模板“{template}”不一致",
+            expected=template,
+            actual=s.title.strip(),
+            severity=Severity.WARNING,
+        )
+
+
+# ------------------------------------------------------------------ G2
+def _g2(ctx: Context, out: Emitter) -> None:
+    for tid, name in TABLE_NAMES.items():
+        t = ctx.report.tables.get(tid)
+        if t is None or not t.present:
+            out.add(
+                Locator(TABLE_SECTION[tid], tid),
+                f"缺少{name}（须以表格形式填报，不能只有标题或以图片代替）",
+            )
+
+
+# ------------------------------------------------------------------ G3
+_ASPECTS = (
+    ("主动公开", re.compile(r"主动公开")),
+    ("依申请公开", re.compile(r"依申请|申请公开")),
+    ("政府信息管理", re.compile(r"信息管理|政府信息[^。；\n]{0,6}管理|发布审核|保密审查")),
+    ("平台建设", re.compile(r"平台")),
+    ("监督保障", re.compile(r"监督|督查|保障措施|组织保障|考核")),
+)
+_GOVERNMENT_ASPECTS = (
+    ("工作考核", re.compile(r"考核")),
+    ("社会评议", re.compile(r"评议")),
+    ("责任追究", re.compile(r"追责|责任追究|问责")),
+)
+
+
+def _is_peoples_government(body_type: str) -> bool:
+    try:
+        return BodyType(body_type) in PEOPLES_GOVERNMENTS
+    except ValueError:
+        return False
+
+
+def _g3(ctx: Context, out: Emitter) -> None:
+    if 1 not in ctx.report.sections:
+        out.skip("报告缺少第一部分，无法核对总体情况的内容")
+        return
+    text = scan(ctx).text(1)
+    aspects: tuple[tuple[str, re.Pattern[str]], ...] = _ASPECTS
+    if _is_peoples_government(ctx.report.header.body_type):
+        aspects += _GOVERNMENT_ASPECTS
+    for name, pattern in aspects:
+        if not pattern.search(text):
+            out.add(Locator(1, row=name), f"第一部分总体情况没有写“{name}”方面的情况")
+
+
+# ------------------------------------------------------------------ G4
+def _g4(ctx: Context, out: Emitter) -> None:
+    y = ctx.year
+    if y is None:
+        out.skip("无法确定报告年度，未核对信息处理费情况")
+        return
+    if y < 2021:
+        return  # the 信息处理费 rules start on 2021-01-01 (国办函〔2020〕109号)
+    if 6 not in ctx.report.sections:
+        out.skip("报告缺少第六部分（见 G1），无法核对信息处理费情况")
+        return
+    text = scan(ctx).text(6)
+    if "信息处理费" in text or ("收费" in text and "信息处理" in text):
+        return
+    out.add(
+        Locator(6),
+        "第六部分须说明信息处理费的收取情况（发出收费通知的件数和总金额、实际收取的总金额；没有也要写明）",
+        actual=text.split("\n", 1)[0][:40] or "（空）",
+    )
+
+
+# ------------------------------------------------------------------ G5
+def _g5(ctx: Context, out: Emitter) -> None:
+    where = Locator(row="统计期限")
+    p = period(ctx.report)
+    if p is None:
+        out.add(where, "报告没有写明统计期限（Y年1月1日至Y年12月31日）", severity=Severity.WARNING)
+        return
+    if p.start is None or p.end is None:
+        out.add(
+            where,
+            f"统计期限写法不规范：“{p.text[:40]}”，应为“Y年1月1日至Y年12月31日”",
+            actual=p.text[:40],
+            severity=Severity.WARNING,
+        )
+        return
+    problem = _period_problem(p.start, p.end)
+    if problem:
+        y = p.end[0]
+        out.add(
+            where,
+            f"统计期限有误：{problem}，应为“{y}年1月1日至{y}年12月31日”",
+            expected=f"{y}年1月1日至{y}年12月31日",
+            actual="{}年{}月{}日至{}年{}月{}日".format(*p.start, *p.end),
+        )
+
+
+def _period_problem(start: tuple[int, int, int], end: tuple[int, int, int]) -> str:
+    for d in (start, end):
+        try:
+            date(*d)
+        except ValueError:
+            return "{}年{}月{}日不是有效日期".format(*d)
+    if start[0] != end[0]:
+        return "起止年份不同"
+    if start[1:] != (1, 1):
+        return "起始日不是1月1日"
+    if end[1:] != (12, 31):
+        return "截止日不是12月31日"
+    return ""
+
+
+# ------------------------------------------------------------------ G6
+_TITLE = re.compile(r"^(.+?)(?:关于)?(\d{4})年度?[^\d]*政府信息公开工作年度报告$")
+
+
+def _g6(ctx: Context, out: Emitter) -> None:
+    h = ctx.report.header
+    title = normalize(h.title)
+    where = Locator(row="标题")
+    y = ctx.year or "Y"
+    if not title:
+        out.add(where, "报告没有标题", expected=f"<机关全称>{y}年政府信息公开工作年度报告")
+        return
+    m = _TITLE.match(title)
+    if m is None:
+        out.add(
+            where,
+            f"标题“{title}”不规范，应为“<机关全称>{y}年政府信息公开工作年度报告”",
+            expected=f"{h.body_name or '<机关全称>'}{y}年政府信息公开工作年度报告",
+            actual=title,
+        )
+        return
+    written = m.group(1)
+    body = normalize(h.body_name)
+    # A different body altogether is E4's error; here only a short form of the right body.
+    if body and written != body and same_body(written, body) and written in body:
+        out.add(
+            Locator(row="标题机关名称"),
+            f"标题中的机关名称“{written}”应写全称“{body}”",
+            expected=body,
+            actual=written,
+        )
+
+
+# ------------------------------------------------------------------ G7
+_PARTY = re.compile(rf"(党建|党风廉政|纪检|工会|团委|共青团|妇联)[^\d{BREAKS}]{{0,12}}?\d+(?:条|篇|期)")
+
+
+def _g7(ctx: Context, out: Emitter) -> None:
+    found = sorted({m.group(1) for m in _PARTY.finditer(scan(ctx).text(1))})
+    if found:
+        out.add(
+            Locator(1, row="党群信息"),
+            f"第一部分把{'、'.join(found)}等党务、群团信息计入了政府信息公开数量",
+            actual="、".join(found),
+        )
+
+
+# ------------------------------------------------------------------ G8
+_VAGUE = re.compile(
+    r"\d+(?:余|多)(?:万|千|百)?(?:条|件|篇|项|个|次|期)"
+    r"|(?:近|上|数|几)(?:十|百|千|万)余?(?:条|件|篇|项|个|次|期)"
+    r"|(?:十|百|千|万)余(?:条|件|篇|项|个|次|期)"
+)
+
+
+def _g8(ctx: Context, out: Emitter) -> None:
+    found = list(dict.fromkeys(m.group(0) for m in _VAGUE.finditer(scan(ctx).text(1))))
+    if found:
+        out.add(
+            Locator(1, row="约数"),
+            f"第一部分使用了约数（{'、'.join(found[:5])}），请写准确数字",
+            actual="、".join(found),
+        )
+
+
+# ------------------------------------------------------------------ G9
+_BARE = re.compile(r"^(?:无|暂无|没有|无问题|暂无问题|本年度无|不存在问题|无其他)?$")
+_PROBLEM = re.compile(r"问题|不足|有待|不够|欠缺|薄弱|短板|差距|仍需|尚需|滞后|单一|不到位|不及时|不规范")
+_MEASURE = re.compile(r"改进|措施|加强|完善|提升|提高|推进|整改|优化|建立|健全|落实|规范|丰富")
+_SHORT = 100
+
+
+def _g9(ctx: Context, out: Emitter) -> None:
+    if 5 not in ctx.report.sections:
+        out.skip("报告缺少第五部分（见 G1）")
+        return
+    text = _TITLE_NOISE.sub("", scan(ctx).text(5))
+    where = Locator(5)
+    if _BARE.match(text):
+        out.add(where, "第五部分不能为空或只写“无”，须写明存在的主要问题和改进措施", actual=text or "（空）")
+    elif len(text) < _SHORT and not (_PROBLEM.search(text) and _MEASURE.search(text)):
+        out.add(where, "第五部分过于简单，没有写出具体问题和改进措施", actual=text)
+
+
+# ------------------------------------------------------------------ H1
+def _h1(ctx: Context, out: Emitter) -> None:
+    d, y = ctx.report.header.report_date, ctx.year
+    if d is None:
+        out.skip("报告没有落款日期，无法核对")
+        return
+    if y is None:
+        out.skip("无法确定报告年度，未核对落款日期")
+        return
+    where = Locator(row="落款日期")
+    if d <= date(y, 12, 31):
+        out.add(where, f"落款日期{d.isoformat()}不晚于{y}年12月31日，年度尚未结束", actual=d.isoformat())
+    elif d > ctx.today:
+        out.add(where, f"落款日期{d.isoformat()}晚于今天", actual=d.isoformat())
+
+
+RULES: list[Rule] = [
+    Rule("G1", Severity.ERROR, "G", "报告应有六个部分，按顺序排列，标题与模板一致", _g1),
+    Rule("G2", Severity.ERROR, "G", "表二、表三、表四须以表格形式填报", _g2),
+    Rule("G3", Severity.WARNING, "G", "第一部分总体情况应写全各方面的工作", _g3),
+    Rule("G4", Severity.ERROR, "G", "第六部分须说明信息处理费的收取情况", _g4),
+    Rule("G5", Severity.ERROR, "G", "统计期限应为“Y年1月1日至Y年12月31日”", _g5),
+    Rule("G6", Severity.WARNING, "G", "标题应为“<机关全称>Y年政府信息公开工作年度报告”", _g6),
+    Rule("G7", Severity.WARNING, "G", "党务、群团信息不应计入政府信息公开数量", _g7),
+    Rule("G8", Severity.WARNING, "G", "第一部分不应使用“300余条”“近百条”之类的约数", _g8),
+    Rule("G9", Severity.ERROR, "G", "第五部分须写明存在的主要问题和改进措施", _g9),
+    Rule("H1", Severity.ERROR, "H", "落款日期应在报告年度结束之后，且不晚于今天", _h1),
+]

@@ -1,7 +1,348 @@
-"""Family F of the rule catalog (shared/domain/RULES.md)."""
+"""Family F of the rule catalog (shared/domain/RULES.md): what the text says against 表三.
+
+Compare only where exactly one number is found for a statement (textscan.find).  The scope is
+narrow on purpose: statements are looked for in sections 一 and 三, in sentences about requests
+(申请), never in clauses about 复议/诉讼, comparisons with last year, or another year.  A false
+error on a real report is worse than a missed one.
+"""
 
 from __future__ import annotations
 
-from workflow.rules.engine import Rule
+import re
+from decimal import Decimal
 
-RULES: list[Rule] = []
+from workflow.domain.formats import T3_GROUP_LABELS, T3_LEGAL_PERSON_COLUMNS
+from workflow.domain.model import Number, Table
+from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, total
+from workflow.rules.textscan import BREAKS, COMPARISON, Found, Scan, find, scan, statement, statement_before
+
+SECTIONS = (1, 3)
+REQUESTS = re.compile(r"申请")
+# Sentences about other kinds of "申请": 政务服务 applications, hotlines, petitions.
+OFF_TOPIC = re.compile(r"政务服务|审批|许可|备案|工单|热线|信访|投诉|办件|便民服务")
+NOT_REQUESTS = re.compile(COMPARISON.pattern + r"|复议|诉讼|案件|主动公开")
+
+_RECEIVED = statement(r"(?<![未没])(?:收到|受理|新收|接收|共收)", gap=14)
+_CARRIED = statement(r"上年结转|上一年度结转|上年度结转|上年未办结", gap=8)
+_HANDLED = statement(r"办结|答复|办理完毕|处理完毕", gap=6)
+_FORWARD_WORDS = r"(?:结转|顺延|转入)(?:至|到)?下一?年度?"
+_FORWARD = statement(_FORWARD_WORDS, gap=8)
+_FORWARD_BEFORE = statement_before(_FORWARD_WORDS, gap=4)
+_NOTHING_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收)[^，。；\n]{0,15}?申请|无依申请")
+
+_GROUP_WORDS = {
+    "granted": r"(?<!不)予以公开|(?<!不予)(?<!部分)(?<!不)同意公开",
+    "partial": r"部分公开",
+    "refused": r"不予公开",
+    "unavailable": r"无法提供",
+    "not_processed": r"不予处理",
+    "other": r"其他处理",
+}
+# The group word then at most 4 characters, none a digit or 信/文 (予以公开政府信息…条 is 主动公开).
+_GROUPS = {g: re.compile(rf"(?:{w})[^\d{BREAKS}信文]{{0,4}}?(\d+)件") for g, w in _GROUP_WORDS.items()}
+_APPLICANTS = {
+    "natural": r"自然人",
+    "legal_persons": r"法人(?:或|和|及)其他组织|法人",
+    "commercial": r"商业企业",
+    "research": r"科研机构",
+    "welfare": r"社会公益组织",
+    "legal": r"法律服务机构",
+}
+_APPLICANT_PATTERNS = {k: statement(w, gap=6) for k, w in _APPLICANTS.items()}
+_SHARE = re.compile(r"(\d+)件[，,（(]?(?:占|约占)[^\d%。；\n]{0,8}?(\d+(?:\.\d+)?)%")
+_SHARE_SUBJECT = re.compile("|".join(_GROUP_WORDS.values()) + "|" + "|".join(_APPLICANTS.values()))
+
+
+def _t3(ctx: Context, out: Emitter) -> Table | None:
+    t = ctx.report.table("t3")
+    if not t.present:
+        out.skip("报告缺少表三，无法与文字核对")
+        return None
+    return t
+
+
+def _find(ctx: Context, *patterns: re.Pattern[str], sc: Scan | None = None) -> Found:
+    return find(
+        sc or scan(ctx),
+        SECTIONS,
+        *patterns,
+        topic=REQUESTS,
+        off_topic=OFF_TOPIC,
+        exclude=NOT_REQUESTS,
+        year=ctx.year,
+    )
+
+
+def _statement(ctx: Context, out: Emitter, what: str, *patterns: re.Pattern[str]) -> Found | None:
+    """The statement's numbers; None (with a skip when ambiguous) unless exactly one was found."""
+    found = _find(ctx, *patterns)
+    if found.ambiguous:
+        out.skip(
+            f"文字中“{what}”出现了不同的数字（{'、'.join(map(str, sorted(set(found.values))))}），未比较"
+        )
+        return None
+    return found if found.single is not None else None
+
+
+def _compare(ctx: Context, out: Emitter, found: Found | None, row: str, label: str, what: str) -> int | None:
+    """Compare a statement with 表三 row's 总计; returns the stated number."""
+    if found is None or found.single is None:
+        return None
+    t = _t3(ctx, out)
+    if t is None:
+        return found.single
+    cell = t.value(row, "total")
+    if cell is None:
+        out.skip(f"表三“{label}”总计为空，未与文字核对")
+    elif cell != found.single:
+        out.add(
+            Locator(found.section, "t3", row, "total"),
+            f"文字中{what}{found.single}件，与表三“{label}”总计{cell}不一致",
+            expected=cell,
+            actual=found.single,
+        )
+    return found.single
+
+
+# ------------------------------------------------------------------ F1–F4
+def _f1(ctx: Context, out: Emitter) -> None:
+    found = _statement(ctx, out, "收到申请", _RECEIVED)
+    if found is None or found.single is None or (t := _t3(ctx, out)) is None:
+        return
+    n, new, carried = found.single, t.value("new", "total"), t.value("carried", "total")
+    if new is None:
+        out.skip("表三“本年新收”总计为空，未与文字核对")
+        return
+    if n == new:
+        return
+    where = Locator(found.section, "t3", "new", "total")
+    if carried is not None and n == new + carried:
+        # "收到申请75件" counting last year's carried-over requests too (平潭 2022): say so, do not fail.
+        out.add(
+            where,
+            f"文字中收到申请{n}件，等于表三本年新收{new}件加上年结转{carried}件；“收到”应只计本年新收的申请",
+            expected=new,
+            actual=n,
+            severity=Severity.WARNING,
+        )
+        return
+    out.add(where, f"文字中收到申请{n}件，与表三“本年新收”总计{new}不一致", expected=new, actual=n)
+
+
+def _f2(ctx: Context, out: Emitter) -> None:
+    _compare(ctx, out, _statement(ctx, out, "上年结转", _CARRIED), "carried", "二、上年结转", "上年结转")
+
+
+def _f3(ctx: Context, out: Emitter) -> None:
+    found = _statement(ctx, out, "办结", _HANDLED)
+    _compare(ctx, out, found, "total", "（七）总计", "办结")
+
+
+def _f4(ctx: Context, out: Emitter) -> None:
+    found = _statement(ctx, out, "结转下年度", _FORWARD, _FORWARD_BEFORE)
+    forward = _compare(ctx, out, found, "forward", "四、结转下年度继续办理", "结转下年度")
+    if forward is None:
+        return
+    # The text's own balance: received + carried = handled + forwarded, when all four are stated.
+    parts = [_find(ctx, p).single for p in (_RECEIVED, _CARRIED, _HANDLED)]
+    new, carried, handled = parts
+    if new is None or carried is None or handled is None:
+        return
+    if new + carried != handled + forward:
+        out.add(
+            Locator(found.section if found else 1, row="文字勾稽"),
+            f"文字中收到{new}件加上年结转{carried}件，不等于办结{handled}件加结转下年度{forward}件",
+            expected=new + carried,
+            actual=handled + forward,
+        )
+
+
+# ------------------------------------------------------------------ F5
+def _f5(ctx: Context, out: Emitter) -> None:
+    spec = ctx.report.spec
+    t: Table | None = None
+    for group, pattern in _GROUPS.items():
+        found = _statement(ctx, out, T3_GROUP_LABELS[group], pattern)
+        if found is None or found.single is None:
+            continue
+        if t is None and (t := _t3(ctx, out)) is None:
+            return
+        rows = spec.t3_group_rows(group)
+        expected = total(t.value(r, "total") for r in rows)
+        if expected is None:
+            out.skip(f"表三“{T3_GROUP_LABELS[group]}”有空格，未与文字核对")
+            continue
+        if expected != found.single:
+            out.add(
+                Locator(found.section, "t3", rows[0] if len(rows) == 1 else group, "total"),
+                f"文字中{T3_GROUP_LABELS[group]}{found.single}件，与表三该项合计{expected}不一致",
+                expected=expected,
+                actual=found.single,
+            )
+
+
+# ------------------------------------------------------------------ F6
+def _f6(ctx: Context, out: Emitter) -> None:
+    sc = scan(ctx)
+    t = ctx.report.table("t3")
+    denominators = _denominators(t)
+    for n in SECTIONS:
+        for sentence in sc.sentences(n):
+            if "%" not in sentence or not REQUESTS.search(sentence) or OFF_TOPIC.search(sentence):
+                continue
+            for m in _SHARE.finditer(sentence):
+                if not _SHARE_SUBJECT.search(_clause_before(sentence, m.start())):
+                    continue
+                if not denominators:
+                    out.skip("表三总数为空或为0，无法核对文字中的百分比")
+                    return
+                _check_share(out, n, int(m.group(1)), m.group(2), denominators)
+
+
+def _denominators(t: Table) -> list[int]:
+    """What "占 x%" may be a share of: new requests, handled requests, or new + carried."""
+    new, handled, carried = (t.value(r, "total") for r in ("new", "total", "carried"))
+    out = [int(v) for v in (handled, new) if v]
+    if new is not None and carried:
+        out.append(int(new + carried))
+    return out
+
+
+def _clause_before(sentence: str, end: int) -> str:
+    start = max(sentence.rfind(c, 0, end) for c in "，,、：:")
+    return sentence[start + 1 : end]
+
+
+def _check_share(out: Emitter, section: int, count: int, written: str, denominators: list[int]) -> None:
+    pct = Decimal(written)
+    decimals = len(written.split(".")[1]) if "." in written else 0
+    # ±0.1 pp, or half the last written digit when the writer rounded coarser ("43%" for 42.86%).
+    tolerance = max(Decimal("0.1"), Decimal("0.5") / (10**decimals)) + Decimal("0.0001")
+    if any(abs(Decimal(count) * 100 / d - pct) <= tolerance for d in denominators):
+        return
+    expected = (Decimal(count) * 100 / denominators[0]).quantize(Decimal("0.1"))
+    out.add(
+        Locator(section, "t3", row=f"{count}件占比"),
+        f"文字中{count}件“占{written}%”，按表三计算应约为{expected}%",
+        expected=expected,
+        actual=pct,
+    )
+
+
+# ------------------------------------------------------------------ F7
+def _f7(ctx: Context, out: Emitter) -> None:
+    t: Table | None = None
+    for key, pattern in _APPLICANT_PATTERNS.items():
+        found = _statement(ctx, out, _APPLICANT_LABELS[key], pattern)
+        if found is None or found.single is None:
+            continue
+        if t is None and (t := _t3(ctx, out)) is None:
+            return
+        cols = T3_LEGAL_PERSON_COLUMNS if key == "legal_persons" else (key,)
+        new = total(t.value("new", c) for c in cols)
+        carried = total(t.value("carried", c) for c in cols)
+        if new is None:
+            out.skip(f"表三“本年新收”{_APPLICANT_LABELS[key]}为空，未与文字核对")
+            continue
+        # Accept new, or new + carried: "收到申请75件，涉及自然人72件" counts both (平潭 2022; F1 warns).
+        if found.single in (new, None if carried is None else new + carried):
+            continue
+        out.add(
+            Locator(found.section, "t3", "new", cols[0] if len(cols) == 1 else "legal_persons"),
+            f"文字中{_APPLICANT_LABELS[key]}申请{found.single}件，与表三本年新收{new}不一致",
+            expected=new,
+            actual=found.single,
+        )
+
+
+_APPLICANT_LABELS = {
+    "natural": "自然人",
+    "legal_persons": "法人或其他组织",
+    "commercial": "商业企业",
+    "research": "科研机构",
+    "welfare": "社会公益组织",
+    "legal": "法律服务机构",
+}
+
+
+# ------------------------------------------------------------------ F9
+_BREAKDOWN = re.compile(r"公开[^\d。；\n]{0,20}?(\d+)条[^\d。；\n]{0,12}?其中(.*)")
+_PART = re.compile(r"(\d+)条")
+_PARENS = re.compile(r"（[^）]*）|\([^)]*\)")
+_NOT_EXHAUSTIVE = re.compile(r"等|主要|重点|部分|以上|余|多条")
+
+
+def _f9(ctx: Context, out: Emitter) -> None:
+    sc = scan(ctx)
+    for n in sorted(sc.texts):
+        if n == 0:
+            continue
+        for sentence in sc.sentences(n):
+            if "其中" not in sentence or "条" not in sentence or COMPARISON.search(sentence):
+                continue
+            m = _BREAKDOWN.search(sentence)
+            if m is not None:
+                _check_breakdown(out, n, int(m.group(1)), _PARENS.sub("", m.group(2)))
+
+
+def _check_breakdown(out: Emitter, section: int, whole: int, rest: str) -> None:
+    parts = [int(p) for p in _PART.findall(rest)]
+    if not parts:
+        return
+    s = sum(parts)
+    exhaustive = len(parts) >= 2 and not _NOT_EXHAUSTIVE.search(rest)
+    if s > whole or (exhaustive and s != whole):
+        out.add(
+            Locator(section, row=f"公开{whole}条"),
+            f"文字中公开信息{whole}条，其中各项相加为{s}条，两者不符",
+            expected=whole,
+            actual=s,
+        )
+
+
+# ------------------------------------------------------------------ F10
+def _f10(ctx: Context, out: Emitter) -> None:
+    sc = scan(ctx)
+    section = _nothing_received(ctx, sc)
+    if section is None or (t := _t3(ctx, out)) is None:
+        return
+    mentions_carried = any("结转" in sc.text(n) for n in SECTIONS)
+    for row, label in (("new", "本年新收"), ("carried", "上年结转")):
+        if row == "carried" and mentions_carried:
+            continue  # "本年未收到申请，上年结转1件已办结": the statement is about new requests only
+        v: Number | None = t.value(row, "total")
+        if v is None:
+            out.skip(f"表三“{label}”总计为空，无法核对“未收到申请”的说法")
+        elif v != 0:
+            out.add(
+                Locator(section, "t3", row, "total"),
+                f"文字说未收到政府信息公开申请，但表三“{label}”总计为{v}",
+                expected=0,
+                actual=v,
+            )
+
+
+def _nothing_received(ctx: Context, sc: Scan) -> int | None:
+    for n in SECTIONS:
+        for sentence in sc.sentences(n):
+            if "申请" not in sentence:
+                continue
+            for clause in re.split(r"[，,；;]", sentence):
+                if "复议" in clause or "诉讼" in clause:
+                    continue
+                if _NOTHING_RECEIVED.search(clause):
+                    return n
+    return None
+
+
+RULES: list[Rule] = [
+    Rule("F1", Severity.ERROR, "F", "文字中收到的申请数与表三“本年新收”总计不一致", _f1),
+    Rule("F2", Severity.ERROR, "F", "文字中上年结转的申请数与表三不一致", _f2),
+    Rule("F3", Severity.ERROR, "F", "文字中办结的申请数与表三“总计”不一致", _f3),
+    Rule("F4", Severity.ERROR, "F", "文字中结转下年度的申请数与表三不一致", _f4),
+    Rule("F5", Severity.ERROR, "F", "文字中各类办理结果的件数与表三不一致", _f5),
+    Rule("F6", Severity.WARNING, "F", "文字中的百分比与表三数字算出的不一致", _f6),
+    Rule("F7", Severity.WARNING, "F", "文字中自然人、法人或其他组织的申请数与表三不一致", _f7),
+    Rule("F9", Severity.WARNING, "F", "文字中公开信息的总数与其中各项之和不符", _f9),
+    Rule("F10", Severity.ERROR, "F", "文字说未收到申请，但表三有申请", _f10),
+]

@@ -26,7 +26,9 @@ _SPACES = re.compile(r"[ \t\u3000\xa0\u2002\u2003\u200b]+")
 _WIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
 
 # Words that make a count a comparison or a cumulative figure rather than this year's statement.
-COMPARISON = re.compile(r"较|同比|环比|比上年|比去年|增加|减少|增长|下降|累计|以来|上一年度|去年")
+COMPARISON = re.compile(r"较|同比|环比|比上年|比去年|增加|减少|增长|下降|累计|以来|去年")
+_SENTENCE = re.compile(r"[。；;！？!?\n]")
+_YEAR = re.compile(r"(\d{4})年")
 
 
 def normalize(text: str) -> str:
@@ -41,39 +43,31 @@ def _space(m: re.Match[str]) -> str:
 
 @dataclass(slots=True)
 class Scan:
-    """A report's text, normalised: `text(n)` per section (0 = preamble), `clauses(n)` split."""
+    """A report's text, normalised: `text(n)` per section (0 = preamble), split into sentences."""
 
     texts: dict[int, str]
-    _clauses: dict[int, list[str]] = field(default_factory=dict)
+    _sentences: dict[int, list[str]] = field(default_factory=dict)
 
     def text(self, section: int) -> str:
         return self.texts.get(section, "")
 
-    def clauses(self, section: int) -> list[str]:
-        got = self._clauses.get(section)
+    def sentences(self, section: int) -> list[str]:
+        got = self._sentences.get(section)
         if got is None:
-            got = [c for c in _SPLIT.split(self.text(section)) if c]
-            self._clauses[section] = got
-        return got
-
-    def counted_clauses(self, section: int, unit: str = "件") -> list[str]:
-        """Clauses that hold a digit followed by `unit`: the only ones a count statement can be in."""
-        key = -1000 * section - ord(unit[0])
-        got = self._clauses.get(key)
-        if got is None:
-            got = [c for c in self.clauses(section) if unit in c and _DIGIT_UNIT(unit).search(c)]
-            self._clauses[key] = got
+            got = [c for c in _SENTENCE.split(self.text(section)) if c]
+            self._sentences[section] = got
         return got
 
 
-_DIGIT_UNIT_CACHE: dict[str, re.Pattern[str]] = {}
+def clauses(sentence: str) -> list[str]:
+    return _SPLIT.split(sentence)
 
 
-def _DIGIT_UNIT(unit: str) -> re.Pattern[str]:  # noqa: N802 - a cached constant, read as one
-    p = _DIGIT_UNIT_CACHE.get(unit)
-    if p is None:
-        p = _DIGIT_UNIT_CACHE[unit] = re.compile(rf"\d{re.escape(unit)}")
-    return p
+def other_year(clause: str, year: int | None) -> bool:
+    """The clause names a year other than the report's: it speaks of another year's figures."""
+    if year is None:
+        return False
+    return any(int(y) != year for y in _YEAR.findall(clause))
 
 
 def scan_report(report: Report) -> Scan:
@@ -128,24 +122,90 @@ def find(
     sections: Iterable[int],
     *patterns: re.Pattern[str],
     unit: str = "件",
-    require: re.Pattern[str] | None = None,
+    topic: re.Pattern[str] | None = None,
+    off_topic: re.Pattern[str] | None = None,
     exclude: re.Pattern[str] | None = COMPARISON,
+    year: int | None = None,
 ) -> Found:
     """Every number the patterns find in the sections' clauses.
 
-    `require`: the clause must also match this (e.g. 申请); `exclude`: a clause matching this is
-    ignored (comparisons with last year by default).
+    A sentence must match `topic` (e.g. 申请) and must not match `off_topic` (e.g. 政务服务); a clause
+    matching `exclude` (comparisons by default) or naming a year other than `year` is ignored.
     """
     values: list[int] = []
     where: list[int] = []
     for n in sections:
-        for clause in sc.counted_clauses(n, unit):
-            if exclude is not None and exclude.search(clause):
+        for sentence in sc.sentences(n):
+            if unit not in sentence:
                 continue
-            if require is not None and not require.search(clause):
+            if topic is not None and not topic.search(sentence):
                 continue
-            for p in patterns:
-                for m in p.finditer(clause):
-                    values.append(int(m.group(1)))
-                    where.append(n)
+            if off_topic is not None and off_topic.search(sentence):
+                continue
+            for clause in _SPLIT.split(sentence):
+                if unit not in clause or (exclude is not None and exclude.search(clause)):
+                    continue
+                if other_year(clause, year):
+                    continue
+                for p in patterns:
+                    for m in p.finditer(clause):
+                        values.append(int(m.group(1)))
+                        where.append(n)
     return Found(tuple(values), tuple(where))
+
+
+# ------------------------------------------------------------------ 统计期限 and names (E4, G5, G6)
+_PERIOD_RANGE = re.compile(
+    r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|—|－|-|~|～)+(\d{4})年(\d{1,2})月(\d{1,2})日"
+)
+PERIOD_WORDS = re.compile(r"统计(?:期限|时限|时段|周期|区间|时间)")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The 统计期限 as written: the sentence, and its two dates as (year, month, day) when found."""
+
+    text: str
+    start: tuple[int, int, int] | None = None
+    end: tuple[int, int, int] | None = None
+
+
+def period(report: Report) -> Period | None:
+    """The report's 统计期限: from the header's sentence, else the preamble; None when absent."""
+    text = normalize(report.header.period_text)
+    if not text:
+        pre = normalize(report.preamble)
+        m = PERIOD_WORDS.search(pre)
+        if m is not None:
+            text = pre[m.start() : m.start() + 60]
+    if not text:
+        h = report.header
+        if h.period_start is not None and h.period_end is not None:
+            s, e = h.period_start, h.period_end
+            return Period("", (s.year, s.month, s.day), (e.year, e.month, e.day))
+        return None
+    m = _PERIOD_RANGE.search(text)
+    if m is None:
+        return Period(text)
+    g = [int(x) for x in m.groups()]
+    return Period(text, (g[0], g[1], g[2]), (g[3], g[4], g[5]))
+
+
+_NAME_SUFFIXES = ("人民政府", "政府", "街道办事处", "办事处", "管理委员会", "管委会", "办公室", "党工委")
+
+
+def name_core(name: str) -> str:
+    """A body's name without its generic suffix: 鲁沙尔镇人民政府 → 鲁沙尔镇."""
+    n = normalize(name)
+    for suffix in _NAME_SUFFIXES:
+        if n.endswith(suffix) and len(n) > len(suffix) + 1:
+            return n[: -len(suffix)]
+    return n
+
+
+def same_body(a: str, b: str) -> bool:
+    """True when two written names can be the same body (one is a fuller form of the other)."""
+    ca, cb = name_core(a), name_core(b)
+    if not ca or not cb:
+        return True
+    return ca in normalize(b) or cb in normalize(a)
