@@ -1,0 +1,283 @@
+"""Turn a stream of blocks into a Report: the parsing every importer shares.
+
+A block is a paragraph (str) or a table row (list of cell texts).  Text gives tab-separated
+lines, .docx and HTML give real table rows; from here on they are treated alike.  The walk
+collects raw rows per table first and maps cells to columns at the end, once the format
+(2021 or 2019 试行, told apart by the labels) is known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from workflow.domain.formats import FORMATS, TABLE_NAMES, TABLE_SECTION, FormatId
+from workflow.domain.model import BLANK_MARKERS
+
+from . import labels as L
+from .finish import finish
+from .header import looks_like_title
+from .types import ImportFailure, ImportNote, ImportResult
+
+Block = str | list[str]
+
+_NUMERIC = re.compile(
+    r"^[+\-－＋]?[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:[.．][0-9０-９]+)?\s*(?:件|条|个|项|万元|元)?$"
+)
+_HEADING = re.compile(r"^([一二三四五六])\s*[、.．,，]\s*(\S.*)$")
+_SECTION_KEYS = {
+    1: ("总体",),
+    2: ("主动公开",),
+    3: ("申请",),
+    4: ("复议", "诉讼"),
+    5: ("问题", "改进"),
+    6: ("其他", "事项"),
+}
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_SECTION_TABLE = {2: "t2", 3: "t3", 4: "t4"}
+_INLINE_ROW = re.compile(r"^(\D{2,40}?)\s*((?:[+\-]?\d+(?:\.\d+)?\s*)+)$")
+_T4_WIDTH = 15
+
+
+def is_data(cell: str) -> bool:
+    """A cell that holds a value (or a blank), not a label."""
+    return cell in BLANK_MARKERS or _NUMERIC.match(cell) is not None
+
+
+@dataclass(slots=True)
+class RawRow:
+    table: str
+    key: str
+    label: str  # as written
+    cells: list[str]
+    where: str
+
+
+@dataclass(slots=True)
+class Walk:
+    """What the walk over the blocks found, before cells are mapped to columns."""
+
+    title: str | None = None
+    preamble: list[str] = field(default_factory=list)
+    titles: dict[int, str | None] = field(default_factory=dict)
+    lines: dict[int, list[str]] = field(default_factory=dict)
+    rows: list[RawRow] = field(default_factory=list)
+    extra: dict[str, list[str]] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+    t4_labels: dict[str, str] = field(default_factory=dict)
+    markers19: list[str] = field(default_factory=list)
+    markers21: int = 0
+    notes: list[ImportNote] = field(default_factory=list)
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.w = Walk()
+        self.section = 0
+        self.table: str | None = None
+        self.group = ""
+        self.n = 0  # block counter, for notes
+
+    # ------------------------------------------------------------ paragraphs
+    def para(self, text: str) -> None:
+        if not text:
+            return
+        w = self.w
+        if self.section == 0 and w.title is None and not w.preamble and looks_like_title(text):
+            w.title = text
+            return
+        number = self._heading(text)
+        if number:
+            self._open(number, text)
+            return
+        if self._table_context() and len(text) <= 60:
+            tid = L.token_table(text)
+            if tid is not None:
+                self._header_cell(text, tid)
+                return
+            inline = _INLINE_ROW.match(text)
+            if inline and L.match_row(inline.group(1).strip(), self.group):
+                self.row([inline.group(1).strip(), *inline.group(2).split()])
+                return
+        self._text(text)
+
+    def _heading(self, text: str) -> int:
+        if len(text) > 40 or text[0] not in _NUMERALS:
+            return 0
+        m = _HEADING.match(text)
+        if m is None:
+            return 0
+        number = _NUMERALS[m.group(1)]
+        if number <= self.section or not any(k in m.group(2) for k in _SECTION_KEYS[number]):
+            return 0
+        return 0 if L.is_exact_row_label(text) else number
+
+    def _open(self, number: int, title: str | None) -> None:
+        self.section = number
+        self.w.titles[number] = title
+        self.w.lines.setdefault(number, [])
+        self.table = _SECTION_TABLE.get(number)
+        self.group = ""
+
+    def _text(self, text: str) -> None:
+        if self.section:
+            self.w.lines[self.section].append(text)
+        else:
+            self.w.preamble.append(text)
+
+    def _table_context(self) -> bool:
+        return self.table is not None or self.section in _SECTION_TABLE
+
+    # ------------------------------------------------------------ rows
+    def row(self, cells: list[str]) -> None:
+        self.n += 1
+        texts = [i for i, c in enumerate(cells) if c and not is_data(c)]
+        has_value = any(c and c not in BLANK_MARKERS for i, c in enumerate(cells) if i not in texts)
+        if not texts:
+            if has_value:
+                self._unlabelled(cells)
+            return
+        if not has_value and len(texts) >= 2:
+            for i in texts:
+                self._header_cell(cells[i], L.token_table(cells[i]))
+            return
+        hit = self._find_label(cells, texts)
+        if hit is not None:
+            index, (tid, key) = hit
+            self._record(tid, key, cells[index], cells[index + 1 :])
+            return
+        self._unknown(cells, texts, has_value)
+
+    def _find_label(self, cells: list[str], texts: list[int]) -> tuple[int, L.RowRef] | None:
+        # The row label is the last label cell that names a row; cells before it are groups.
+        for pos in range(len(texts) - 1, -1, -1):
+            group = self.group
+            for i in texts[:pos]:
+                prefix = L.group_prefix(cells[i])
+                if prefix is not None:
+                    group = prefix
+            ref = L.match_row(cells[texts[pos]], group)
+            if ref is not None:
+                self.group = group
+                return texts[pos], ref
+        return None
+
+    def _unknown(self, cells: list[str], texts: list[int], has_value: bool) -> None:
+        label = cells[texts[-1]]
+        if len(texts) == 1 and not has_value:
+            tid = L.token_table(label)
+            if tid is not None:
+                self._header_cell(label, tid)
+                return
+        if self.table is None or len(label) > 60 or "。" in label:
+            self._text("\t".join(cells).strip())
+            return
+        self.w.extra.setdefault(self.table, []).append(label)
+        self.w.seen.add(self.table)
+        self._note(self.table, f"无法识别的行“{label}”，未计入表格，已列为多余行")
+
+    def _header_cell(self, text: str, tid: str | None) -> None:
+        prefix = L.group_prefix(text)
+        if prefix is not None:
+            self.group = prefix
+        if tid:
+            self._enter(tid)
+            if tid == "t4":
+                ref = L.match_row(text)
+                if ref is not None and ref[0] == "t4":
+                    self.w.t4_labels.setdefault(ref[1], text)
+        self._marker(text)
+
+    def _marker(self, text: str) -> None:
+        fmt = L.marker_format(text)
+        if fmt == "2019":
+            if text not in self.w.markers19:
+                self.w.markers19.append(text)
+        elif fmt == "2021":
+            self.w.markers21 += 1
+
+    def _enter(self, tid: str) -> None:
+        if tid != self.table:
+            self.group = ""
+        self.table = tid
+        self.w.seen.add(tid)
+        section = TABLE_SECTION[tid]
+        if section > self.section:
+            self._open(section, None)  # the table shows the section is there; its title is not
+            self.table = tid
+
+    def _record(self, tid: str, key: str, label: str, cells: list[str]) -> None:
+        self._enter(tid)
+        if tid == "t3" and key == "o":
+            self._marker_2019_row(label)
+        elif tid == "t3" and key.startswith("o"):
+            self.w.markers21 += 1
+        elif tid == "t2" and key in ("other_services", "procurement"):
+            self._marker_2019_row(label)
+        self.w.rows.append(RawRow(tid, key, label, cells, self._where(tid)))
+
+    def _marker_2019_row(self, label: str) -> None:
+        if label not in self.w.markers19:
+            self.w.markers19.append(label)
+
+    def _unlabelled(self, cells: list[str]) -> None:
+        if self.table == "t4":
+            self._t4_row(cells)
+            return
+        where = self._where(self.table) if self.table else "正文"
+        self.w.notes.append(ImportNote(where, "有一行数字没有行名称，无法判断属于哪一行，未导入"))
+
+    def _t4_row(self, cells: list[str]) -> None:
+        fitted = fit(cells, _T4_WIDTH)
+        if len(fitted) == 1 and len(fitted[0]) > 1:
+            self._note("t4", "表四的数字连在一起，无法分列，未导入")
+            return
+        for i, key in enumerate(("review", "direct", "after_review")):
+            part = fitted[i * 5 : i * 5 + 5]
+            if part:
+                label = self.w.t4_labels.get(key, FORMATS[FormatId.F2021].table("t4").row(key).label)
+                self.w.rows.append(RawRow("t4", key, label, part, self._where("t4")))
+
+    def _where(self, tid: str | None) -> str:
+        return f"{TABLE_NAMES.get(tid or '', '正文')} 第{self.n}个表格行"
+
+    def _note(self, tid: str, message: str) -> None:
+        self.w.notes.append(ImportNote(self._where(tid), message))
+
+
+def fit(cells: list[str], width: int) -> list[str]:
+    """Cells after a label, fitted to `width` columns.
+
+    Too many: leading blanks go first (a label spanning columns), then trailing ones (a tab
+    left at the end of a copied line).  Too few: the missing ones are at the end.
+    """
+    start, end = 0, len(cells)
+    while end - start > width and not cells[start]:
+        start += 1
+    while end - start > width and not cells[end - 1]:
+        end -= 1
+    return cells[start:end]
+
+
+def walk(blocks: Iterable[Block]) -> Walk:
+    walker = _Walker()
+    for block in blocks:
+        if isinstance(block, str):
+            walker.para(block)
+        else:
+            walker.row(block)
+    return walker.w
+
+
+def assemble(
+    blocks: Iterable[Block],
+    *,
+    body_type: str | None = None,
+    year: int | None = None,
+    body_name: str | None = None,
+) -> ImportResult:
+    w = walk(blocks)
+    if w.title is None and not w.titles and not w.rows:
+        raise ImportFailure("这不是一份政府信息公开工作年度报告：没有找到报告标题、章节标题或统计表格。")
+    return finish(w, body_type=body_type, year=year, body_name=body_name)
