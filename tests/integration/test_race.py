@@ -1,0 +1,118 @@
+"""Two reviewers decide the same report at the same moment: exactly one decision, the other is told.
+
+200 rounds on PostgreSQL (two threads behind a barrier, each with its own session); a shorter run on
+SQLite shows the embedded default is safe too.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.db.factories import make_body, make_season, make_user
+from workflow.db.models import Body, ReportRow, ReviewDecision, ValidationRun
+from workflow.db.session import make_engine
+from workflow.domain.samples import sample_report
+from workflow.services import checks, drafts, review, submission
+from workflow.services.errors import AlreadyDecided
+
+pytestmark = pytest.mark.integration
+
+
+def _reports_in_review(sessions: sessionmaker[Session], n: int) -> tuple[list[int], list[int]]:
+    """n reports of n bodies, each checked and waiting at the first stage; two reviewers for it."""
+    rng = random.Random(3)
+    with sessions() as s:
+        season = make_season(s, 2026, stages=["district_office"])
+        reviewers = [make_user(s, f"reviewer{i}", role="reviewer").id for i in (1, 2)]
+        bodies = [make_body(s, f"第{i}镇人民政府", code=f"t{i}").id for i in range(n)]
+        s.commit()
+        season_id = season.id
+    report_ids = []
+    for body_id in bodies:
+        with sessions() as s:
+            name = s.get(Body, body_id).name  # type: ignore[union-attr]
+            content = sample_report(rng, body_name=name, year=2026)
+            rid = drafts.create_report(
+                s, body_id=body_id, season_id=season_id, actor_id=None, content=content
+            )
+        with sessions() as s:
+            vid = submission.submit(s, report_id=rid, actor_id=None)
+        with sessions() as s:
+            assert checks.run_checks(s, version_id=vid)
+        report_ids.append(rid)
+    return report_ids, reviewers
+
+
+def _race(url: str, report_ids: list[int], reviewers: list[int]) -> Counter[str]:
+    engine = make_engine(url, pool_size=4) if not url.startswith("sqlite") else make_engine(url)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    for rid in report_ids:
+        barrier = threading.Barrier(2)
+        results: list[str] = []
+
+        def decide(reviewer_id: int, decision: str, rid: int = rid, barrier=barrier, results=results) -> None:
+            with sessions() as s:
+                barrier.wait()
+                try:
+                    out = review.decide(
+                        s,
+                        report_id=rid,
+                        reviewer_id=reviewer_id,
+                        decision=decision,
+                        expected_version=1,
+                        reason_codes=["incomplete"],
+                    )
+                except AlreadyDecided as exc:
+                    out = "already:" + exc.message
+            with lock:
+                results.append(out)
+
+        threads = [
+            threading.Thread(target=decide, args=(reviewers[0], "approve")),
+            threading.Thread(target=decide, args=(reviewers[1], "return")),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        winners = [r for r in results if not r.startswith("already:")]
+        losers = [r for r in results if r.startswith("already:")]
+        assert len(winners) == 1 and len(losers) == 1, (rid, results)
+        assert "已由其他审核人" in losers[0]
+        outcomes[winners[0]] += 1
+    engine.dispose()
+    return outcomes
+
+
+def _assert_one_decision_each(sessions: sessionmaker[Session], report_ids: list[int]) -> None:
+    with sessions() as s:
+        per_report = Counter(s.scalars(select(ReviewDecision.report_id)))
+        states = dict(s.execute(select(ReportRow.id, ReportRow.state)).tuples().all())
+        runs = s.scalar(select(ValidationRun.id).where(ValidationRun.status != "done"))
+    assert runs is None
+    assert all(per_report[rid] == 1 for rid in report_ids)
+    assert {states[rid] for rid in report_ids} <= {"approved", "returned"}
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_reviewers_200_times_on_postgres(postgres_db, sent, clock) -> None:
+    report_ids, reviewers = _reports_in_review(postgres_db.sessions, 200)
+    outcomes = _race(postgres_db.url, report_ids, reviewers)
+    assert sum(outcomes.values()) == 200
+    _assert_one_decision_each(postgres_db.sessions, report_ids)
+
+
+def test_two_reviewers_at_once_on_any_backend(db, sent, clock) -> None:
+    report_ids, reviewers = _reports_in_review(db.sessions, 20)
+    outcomes = _race(db.url, report_ids, reviewers)
+    assert sum(outcomes.values()) == 20
+    _assert_one_decision_each(db.sessions, report_ids)
