@@ -1,0 +1,257 @@
+"""The JSON API: the same actions as the pages, for scripts and other systems.
+
+Authentication is the session cookie (sign in through /login); unsafe methods also need the session's
+CSRF token in the X-CSRF-Token header (GET /api/me returns it).  Errors are {"detail": "<Chinese>"}.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from workflow.clock import now
+from workflow.db.models import Body, ReportRow
+from workflow.domain.model import Report
+from workflow.services import drafts, review, submission
+from workflow.services.errors import ServiceError
+from workflow.web import dashboard, data, findings
+from workflow.web.deps import DB, ApiUser, report_for, require_role, reviewer_for
+from workflow.web.security import csrf_token
+from workflow.web.views_admin import pick_season
+from workflow.web.views_review import queue_rows
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "未登录"},
+    403: {"description": "无权限"},
+    404: {"description": "不存在"},
+    409: {"description": "状态冲突或版本过期"},
+    422: {"description": "请求内容不正确"},
+}
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
+
+
+class Me(BaseModel):
+    id: int
+    username: str
+    role: str
+    body_id: int | None
+    jurisdiction_id: int | None
+    csrf_token: str
+
+
+class ReportSummary(BaseModel):
+    id: int
+    body_id: int
+    body_name: str
+    report_year: int
+    state: str
+    draft_revision: int
+    latest_version: int
+
+
+class ReportDetail(ReportSummary):
+    draft: dict[str, Any]
+    findings: list[dict[str, Any]]
+    explanations: dict[str, str]
+
+
+class DraftIn(BaseModel):
+    content: dict[str, Any]
+    expected_revision: int = Field(ge=0, le=2**31)
+
+
+class Revision(BaseModel):
+    revision: int
+
+
+class ExplanationIn(BaseModel):
+    finding_key: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["approve", "return"]
+    expected_version: int = Field(ge=1, le=2**31)
+    reason_codes: list[str] = Field(default_factory=list, max_length=20)
+    comments: dict[Literal["1", "2", "3", "4", "5", "6", "general"], str] = Field(default_factory=dict)
+
+
+class StateOut(BaseModel):
+    state: str
+
+
+class QueueItem(BaseModel):
+    id: int
+    body_name: str
+    state: str
+    due: str
+    stage: str
+
+
+class Dashboard(BaseModel):
+    report_year: int
+    counts: dict[str, int]
+    bodies: list[dict[str, Any]]
+
+
+def _service(fn: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(**kwargs)
+    except ServiceError as exc:
+        raise HTTPException(exc.code, exc.message) from None
+
+
+def _summary(r: ReportRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "body_id": r.body_id,
+        "body_name": r.body.name,
+        "report_year": r.season.report_year,
+        "state": r.state,
+        "draft_revision": r.draft_revision,
+        "latest_version": r.latest_version,
+    }
+
+
+@router.get("/me", response_model=Me, summary="当前用户（含 CSRF 令牌）")
+def me(request: Request, user: ApiUser) -> Me:
+    return Me(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        body_id=user.body_id,
+        jurisdiction_id=user.jurisdiction_id,
+        csrf_token=csrf_token(request),
+    )
+
+
+@router.get("/reports", response_model=list[ReportSummary], summary="我能看到的报告")
+def list_reports(
+    user: ApiUser,
+    db: DB,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+) -> list[dict[str, Any]]:
+    q = select(ReportRow).join(Body, Body.id == ReportRow.body_id)
+    if user.role == "submitter":
+        q = q.where(ReportRow.body_id == user.body_id)
+    elif user.role == "reviewer":
+        q = q.where(Body.jurisdiction_id == user.jurisdiction_id)
+    return [_summary(r) for r in db.scalars(q.order_by(ReportRow.id).limit(limit).offset(offset))]
+
+
+@router.get("/reports/{report_id}", response_model=ReportDetail, summary="报告详情（草稿与校验结果）")
+def get_report(report_id: int, user: ApiUser, db: DB) -> dict[str, Any]:
+    report = report_for(db, user, report_id)
+    draft = data.draft_of(report)
+    return _summary(report) | {
+        "draft": draft.to_dict(),
+        "findings": findings.check(draft, data.previous_year(db, report)),
+        "explanations": data.explanations(db, report.id),
+    }
+
+
+@router.put("/reports/{report_id}/draft", response_model=Revision, summary="保存草稿（需当前版本号）")
+def put_draft(report_id: int, body: DraftIn, user: ApiUser, db: DB) -> Revision:
+    report = report_for(db, user, report_id, edit=True)
+    try:
+        content = Report.from_dict(body.content)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise HTTPException(422, f"报告内容格式不正确：{type(exc).__name__}") from None
+    rev = _service(
+        drafts.save_draft,
+        session=db,
+        report_id=report.id,
+        content=content,
+        expected_revision=body.expected_revision,
+        actor_id=user.id,
+    )
+    return Revision(revision=rev)
+
+
+@router.post("/reports/{report_id}/explanations", response_model=StateOut, summary="说明一条警告")
+def post_explanation(report_id: int, body: ExplanationIn, user: ApiUser, db: DB) -> StateOut:
+    report = report_for(db, user, report_id, edit=True)
+    _service(
+        drafts.explain_warning,
+        session=db,
+        report_id=report.id,
+        finding_key=body.finding_key,
+        text=body.text,
+        actor_id=user.id,
+    )
+    return StateOut(state=report.state)
+
+
+@router.post("/reports/{report_id}/submit", response_model=StateOut, summary="提交审核")
+def post_submit(report_id: int, user: ApiUser, db: DB) -> StateOut:
+    report = report_for(db, user, report_id, edit=True)
+    _service(submission.submit, session=db, report_id=report.id, actor_id=user.id)
+    db.refresh(report)
+    return StateOut(state=report.state)
+
+
+@router.post("/reports/{report_id}/withdraw", response_model=StateOut, summary="撤回")
+def post_withdraw(report_id: int, user: ApiUser, db: DB) -> StateOut:
+    report = report_for(db, user, report_id, edit=True)
+    return StateOut(state=_service(review.withdraw, session=db, report_id=report.id, actor_id=user.id))
+
+
+@router.post("/reports/{report_id}/decision", response_model=StateOut, summary="审核决定：通过或退回")
+def post_decision(report_id: int, body: DecisionIn, user: ApiUser, db: DB) -> StateOut:
+    report = reviewer_for(db, user, report_id)
+    comments = {(None if k == "general" else int(k)): v for k, v in body.comments.items() if v.strip()}
+    state = _service(
+        review.decide,
+        session=db,
+        report_id=report.id,
+        reviewer_id=user.id,
+        decision=body.decision,
+        expected_version=body.expected_version,
+        reason_codes=body.reason_codes,
+        comments=comments,
+    )
+    return StateOut(state=state)
+
+
+@router.get("/review/queue", response_model=list[QueueItem], summary="审核队列")
+def get_queue(
+    user: ApiUser, db: DB, state: Annotated[str, Query(max_length=20)] = "in_review"
+) -> list[QueueItem]:
+    require_role(user, "reviewer", "admin")
+    return [
+        QueueItem(
+            id=r["report"].id,
+            body_name=r["report"].body.name,
+            state=r["report"].state,
+            due=r["due"].isoformat(),
+            stage=r["stage"],
+        )
+        for r in queue_rows(db, user, state or None)
+    ]
+
+
+@router.get("/dashboard", response_model=Dashboard, summary="各单位报送情况（区政务公开办）")
+def get_dashboard(
+    user: ApiUser, db: DB, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+) -> Dashboard:
+    require_role(user, "admin")
+    season = pick_season(db, year)
+    rows = dashboard.season_status(db, season, now().date())
+    return Dashboard(
+        report_year=season.report_year,
+        counts=dashboard.count(rows),
+        bodies=[
+            {
+                "body_id": r.body.id,
+                "name": r.body.name,
+                "status": r.status,
+                "due": r.due.isoformat(),
+                "report_id": r.report_id,
+            }
+            for r in rows
+        ],
+    )

@@ -1,0 +1,125 @@
+"""The application factory: `uvicorn --factory workflow.web.app:create_app`."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from workflow.settings import Settings, get_settings
+from workflow.web.deps import LoginRequired
+from workflow.web.stash import FormStash
+from workflow.web.templating import build_templates
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+SESSION_COOKIE = "wf_session"
+# Pages whose posted form is kept when the session expired while the user was typing.
+STASHABLE_SUFFIX = "/edit"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sessions: sessionmaker[Session] | None = None,
+    idle_minutes: float = 60,
+) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="政府信息公开工作年度报告 报送审核系统 API",
+        version="1.0",
+        docs_url=None,  # our own /docs page works offline (no CDN assets)
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    if sessions is None:
+        from workflow.db.session import session_factory
+
+        sessions = session_factory()
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.state.idle_seconds = idle_minutes * 60
+    app.state.templates = build_templates()
+    app.state.stash = FormStash(settings.data_dir / "web-stash")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=12 * 3600,
+        same_site="lax",
+        https_only=settings.base_url.startswith("https://"),
+    )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _include_routers(app)
+    _install_handlers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from workflow.web import api, auth, docs, views_admin, views_home, views_review, views_submit
+
+    for module in (auth, views_home, views_submit, views_review, views_admin, api, docs):
+        app.include_router(module.router)
+    try:  # the public portal is the publication engineer's router (issue 5)
+        portal = importlib.import_module("workflow.portal")
+    except ImportError:
+        log.info("workflow.portal not available: no public pages")
+        return
+    router = getattr(portal, "router", None)
+    if router is not None:
+        app.include_router(router)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        stash = ""
+        if request.method == "POST" and request.url.path.endswith(STASHABLE_SUFFIX):
+            form = await request.form()
+            fields = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+            stash = request.app.state.stash.put(request.url.path, fields)
+        url = "/login?next=" + quote(target if request.method == "GET" else request.url.path)
+        if stash:
+            url += "&stash=" + stash
+        return RedirectResponse(url, 303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        return _error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "请求参数不正确", "errors": _plain_errors(exc)}, 422)
+        return _error_page(request, 422, "提交的内容格式不正确，请返回检查后重试。")
+
+
+def _plain_errors(exc: RequestValidationError) -> list[dict[str, object]]:
+    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    if status == 404 and message == "Not Found":
+        message = "页面不存在。"
+    elif status == 405:
+        message = "不支持此操作。"
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, "errors/error.html", {"status": status, "message": message}, status_code=status
+    )

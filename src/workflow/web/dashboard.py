@@ -1,0 +1,140 @@
+"""The district office's overview: every body's status for a season, counts, a chart, an .xlsx."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.db.models import Body, ReportRow, Season
+from workflow.domain.bodies import BODY_TYPE_LABELS, BodyType
+from workflow.web.deadlines import DueDates
+
+STATUSES = ("not_started", "draft", "submitted", "returned", "approved", "published", "late")
+STATUS_LABELS = {
+    "not_started": "未开始",
+    "draft": "草稿",
+    "submitted": "已提交",
+    "returned": "已退回",
+    "approved": "已审定",
+    "published": "已公开",
+    "late": "逾期",
+}
+STATUS_COLORS = {
+    "not_started": "#9e9e9e",
+    "draft": "#90caf9",
+    "submitted": "#42a5f5",
+    "returned": "#ffa726",
+    "approved": "#66bb6a",
+    "published": "#2e7d32",
+    "late": "#e53935",
+}
+_STATE_TO_STATUS = {
+    "draft": "draft",
+    "needs_fixes": "draft",
+    "submitted": "submitted",
+    "checking": "submitted",
+    "in_review": "submitted",
+    "returned": "returned",
+    "approved": "approved",
+    "published": "published",
+}
+
+
+@dataclass
+class BodyStatus:
+    body: Body
+    status: str
+    state: str | None
+    due: date
+    report_id: int | None
+
+
+def status_of(state: str | None, due: date, today: date, published_on: date | None) -> str:
+    if state == "published" and published_on is not None and published_on > due:
+        return "late"
+    if state != "published" and today > due:
+        return "late"
+    return _STATE_TO_STATUS.get(state or "", "not_started")
+
+
+def season_status(
+    db: Session, season: Season, today: date, jurisdiction_id: int | None = None
+) -> list[BodyStatus]:
+    bodies_q = select(Body).order_by(Body.code)
+    if jurisdiction_id is not None:
+        bodies_q = bodies_q.where(Body.jurisdiction_id == jurisdiction_id)
+    bodies = list(db.scalars(bodies_q))
+    reports = {
+        r.body_id: r
+        for r in db.execute(
+            select(ReportRow.id, ReportRow.body_id, ReportRow.state, ReportRow.first_published_at).where(
+                ReportRow.season_id == season.id
+            )
+        )
+    }
+    dues = DueDates(db)
+    out = []
+    for b in bodies:
+        r = reports.get(b.id)
+        due = dues.due(b, season)
+        published_on = r.first_published_at.date() if r is not None and r.first_published_at else None
+        state = r.state if r is not None else None
+        out.append(BodyStatus(b, status_of(state, due, today, published_on), state, due, r.id if r else None))
+    return out
+
+
+def count(rows: list[BodyStatus]) -> dict[str, int]:
+    out = dict.fromkeys(STATUSES, 0)
+    for r in rows:
+        out[r.status] += 1
+    return out
+
+
+def svg_bars(counts: dict[str, int], width: int = 560, bar_h: int = 22) -> str:
+    """A horizontal bar chart as inline SVG (no JavaScript library).  Labels are fixed Chinese words."""
+    top = max(counts.values() or [1]) or 1
+    label_w, gap = 60, 6
+    height = len(counts) * (bar_h + gap) + gap
+    parts = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="各状态单位数量">'
+    ]
+    for i, (status, n) in enumerate(counts.items()):
+        y = gap + i * (bar_h + gap)
+        w = int((width - label_w - 60) * n / top)
+        parts.append(f'<text x="0" y="{y + bar_h - 6}">{STATUS_LABELS[status]}</text>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="{STATUS_COLORS[status]}">'
+            f"<title>{STATUS_LABELS[status]}：{n}</title></rect>"
+        )
+        parts.append(f'<text x="{label_w + w + 6}" y="{y + bar_h - 6}" data-status="{status}">{n}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def xlsx(rows: list[BodyStatus], season: Season) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = f"{season.report_year}年度报送情况"
+    ws.append(["单位编码", "单位名称", "单位类型", "状态", "截止日期"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        btype = (
+            BODY_TYPE_LABELS.get(BodyType(r.body.body_type), r.body.body_type)
+            if r.body.body_type in BodyType._value2member_map_
+            else r.body.body_type
+        )
+        ws.append([r.body.code, r.body.name, btype, STATUS_LABELS[r.status], r.due])
+    ws.column_dimensions["B"].width = 36
+    ws.column_dimensions["E"].width = 14
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,108 @@
+"""Read-only lookups the pages need (the services own every write)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.db.models import (
+    ReportRow,
+    ReportVersion,
+    ReviewComment,
+    ReviewDecision,
+    Season,
+    ValidationRun,
+    WarningExplanation,
+)
+from workflow.domain.formats import format_for_year
+from workflow.domain.model import Report, empty_report
+
+
+def draft_of(report: ReportRow) -> Report:
+    """The stored draft, or a blank report in the season's format when nothing was saved yet."""
+    if report.draft:
+        return Report.from_dict(report.draft)
+    year = report.season.report_year
+    blank = empty_report(format_for_year(year))
+    blank.header.year = year
+    blank.header.body_name = report.body.name
+    blank.header.body_type = report.body.body_type
+    return blank
+
+
+def versions(db: Session, report_id: int) -> list[ReportVersion]:
+    q = select(ReportVersion).where(ReportVersion.report_id == report_id).order_by(ReportVersion.number)
+    return list(db.scalars(q))
+
+
+def latest_version(db: Session, report: ReportRow) -> ReportVersion | None:
+    if not report.latest_version:
+        return None
+    return db.scalar(
+        select(ReportVersion).where(
+            ReportVersion.report_id == report.id, ReportVersion.number == report.latest_version
+        )
+    )
+
+
+def latest_run(db: Session, version_id: int) -> ValidationRun | None:
+    q = (
+        select(ValidationRun)
+        .where(ValidationRun.version_id == version_id, ValidationRun.status == "done")
+        .order_by(ValidationRun.id.desc())
+    )
+    return db.scalars(q).first()
+
+
+def explanations(db: Session, report_id: int) -> dict[str, str]:
+    q = select(WarningExplanation).where(WarningExplanation.report_id == report_id)
+    return {e.finding_key: e.text for e in db.scalars(q)}
+
+
+def comments(db: Session, report_id: int) -> list[ReviewComment]:
+    q = select(ReviewComment).where(ReviewComment.report_id == report_id).order_by(ReviewComment.id)
+    return list(db.scalars(q))
+
+
+def decisions(db: Session, report_id: int) -> list[ReviewDecision]:
+    q = select(ReviewDecision).where(ReviewDecision.report_id == report_id).order_by(ReviewDecision.id)
+    return list(db.scalars(q))
+
+
+def previous_year(db: Session, report: ReportRow) -> Report | None:
+    """The same body's report for the year before: its last submitted version, if any."""
+    q = (
+        select(ReportRow)
+        .join(Season, Season.id == ReportRow.season_id)
+        .where(ReportRow.body_id == report.body_id, Season.report_year == report.season.report_year - 1)
+    )
+    prev = db.scalars(q).first()
+    if prev is None:
+        return None
+    v = latest_version(db, prev)
+    return Report.from_dict(v.content) if v else None
+
+
+def previous_version(db: Session, report: ReportRow) -> Report | None:
+    """The submitted version before the latest one (what changed since the last submission)."""
+    if report.latest_version < 2:
+        return None
+    v = db.scalar(
+        select(ReportVersion).where(
+            ReportVersion.report_id == report.id, ReportVersion.number == report.latest_version - 1
+        )
+    )
+    return Report.from_dict(v.content) if v else None
+
+
+def open_seasons(db: Session) -> list[Season]:
+    return list(db.scalars(select(Season).order_by(Season.report_year.desc())))
+
+
+def comments_by_section(items: list[ReviewComment]) -> dict[Any, list[ReviewComment]]:
+    out: dict[Any, list[ReviewComment]] = {}
+    for c in items:
+        out.setdefault(c.section, []).append(c)
+    return out

@@ -1,0 +1,58 @@
+"""Jinja2 for the pages: autoescape always on, Chinese labels as globals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from workflow.domain.bodies import BODY_TYPE_LABELS
+from workflow.domain.formats import FORMATS, SECTION_NUMERALS, SECTION_TITLES, TABLE_NAMES
+from workflow.domain.states import STATE_LABELS
+from workflow.rules.engine import SEVERITY_LABELS
+from workflow.web.forms import cell_name
+from workflow.web.layout import layout
+from workflow.web.security import CSRF_FIELD, csrf_token
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _dt(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(_TZ).strftime(fmt)
+    return value.strftime("%Y-%m-%d")
+
+
+def _context(request: Request) -> dict[str, Any]:
+    return {"csrf": csrf_token(request), "current_user": getattr(request.state, "user", None)}
+
+
+def build_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,  # every page: narrative text is data, never markup or template code
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        FORMATS=FORMATS,
+        SECTION_TITLES=SECTION_TITLES,
+        SECTION_NUMERALS=SECTION_NUMERALS,
+        TABLE_NAMES=TABLE_NAMES,
+        STATE_LABELS={k.value: v for k, v in STATE_LABELS.items()},
+        SEVERITY_LABELS={k.value: v for k, v in SEVERITY_LABELS.items()},
+        BODY_TYPE_LABELS={k.value: v for k, v in BODY_TYPE_LABELS.items()},
+        CSRF_FIELD=CSRF_FIELD,
+        cell_name=cell_name,
+        layout=layout,
+    )
+    env.filters["dt"] = _dt
+    return Jinja2Templates(env=env, context_processors=[_context])

@@ -1,0 +1,58 @@
+"""Uploads read with a running byte count: a 50 MB file is refused before it is buffered.
+
+The Content-Length header is trusted only to refuse early; the stream itself is counted, so a
+client that lies (or sends chunked) is cut off at the limit too.  CSRF for the upload form travels in
+the query string, because the form body is not parsed until we know its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+# Room for the multipart envelope around the file (boundaries, field names, the revision field).
+ENVELOPE = 64 * 1024
+
+
+@dataclass
+class Upload:
+    data: bytes = b""
+    filename: str = ""
+    revision: int = 0
+    error: str = ""
+    status: int = 200
+
+
+def too_large(limit: int) -> Upload:
+    mb = limit / (1024 * 1024)
+    return Upload(error=f"文件过大：上传文件不能超过 {mb:g} MB。报告内容未改变。", status=413)
+
+
+async def read_upload(request: Request, limit: int) -> Upload:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + ENVELOPE:
+        return too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit + ENVELOPE:
+            return too_large(limit)
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # starlette re-reads the body from here when parsing the form
+    form = await request.form(max_part_size=limit + ENVELOPE)
+    file = form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return Upload(error="请选择要上传的文件（.docx、.txt 或 .html）。", status=422)
+    content = await file.read()
+    if len(content) > limit:
+        return too_large(limit)
+    if not content:
+        return Upload(error="上传的文件是空的。报告内容未改变。", status=422)
+    try:
+        revision = int(str(form.get("revision", "")))
+    except ValueError:
+        return Upload(error="表单缺少版本号，请刷新页面后重试。", status=422)
+    return Upload(content, file.filename, revision)

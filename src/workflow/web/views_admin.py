@@ -1,0 +1,271 @@
+"""The district office: dashboard, status table download, bodies and users, seasons and deadlines."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workflow.clock import now
+from workflow.db.models import Body, Extension, Jurisdiction, Season, SeasonDeadline, User
+from workflow.domain.bodies import BodyType, infer_body_type
+from workflow.services import audit
+from workflow.web import dashboard
+from workflow.web.deps import DB, PageUser, require_role
+from workflow.web.security import hash_password
+from workflow.web.views_common import flash, redirect, render
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=200)]
+
+
+def pick_season(db: Session, year: int | None) -> Season:
+    q = select(Season).order_by(Season.report_year.desc())
+    if year:
+        q = select(Season).where(Season.report_year == year)
+    season = db.scalars(q).first()
+    if season is None:
+        raise HTTPException(404, "还没有设置报送年度，请先在“年度与截止日期”中添加。")
+    return season
+
+
+@router.get("/admin")
+def dashboard_page(request: Request, user: PageUser, db: DB, year: int | None = None) -> Response:
+    require_role(user, "admin")
+    season = pick_season(db, year)
+    rows = dashboard.season_status(db, season, now().date())
+    counts = dashboard.count(rows)
+    ctx = {
+        "season": season,
+        "seasons": list(db.scalars(select(Season).order_by(Season.report_year.desc()))),
+        "rows": rows,
+        "counts": counts,
+        "chart": dashboard.svg_bars(counts),
+        "labels": dashboard.STATUS_LABELS,
+    }
+    return render(request, "admin/dashboard.html", ctx)
+
+
+@router.get("/admin/status.xlsx")
+def status_xlsx(user: PageUser, db: DB, year: int | None = None) -> Response:
+    require_role(user, "admin")
+    season = pick_season(db, year)
+    rows = dashboard.season_status(db, season, now().date())
+    filename = f"status-{season.report_year}.xlsx"
+    return Response(
+        dashboard.xlsx(rows, season),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/admin/bodies")
+def bodies_page(request: Request, user: PageUser, db: DB) -> Response:
+    require_role(user, "admin")
+    ctx = {
+        "bodies": list(db.scalars(select(Body).order_by(Body.code).limit(500))),
+        "body_total": db.scalar(select(func.count(Body.id))),
+        "users": list(db.scalars(select(User).order_by(User.username).limit(500))),
+        "jurisdictions": list(db.scalars(select(Jurisdiction).order_by(Jurisdiction.name))),
+        "body_types": list(BodyType),
+    }
+    return render(request, "admin/bodies.html", ctx)
+
+
+@router.post("/admin/bodies")
+def add_body(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    name: Text,
+    code: Text,
+    jurisdiction_id: Annotated[int, Form()],
+    body_type: Annotated[str, Form()] = "",
+    contact_email: Text = "",
+) -> Response:
+    require_role(user, "admin")
+    btype = body_type or infer_body_type(name).value
+    if btype not in BodyType._value2member_map_ or not name.strip() or not code.strip():
+        flash(request, "请填写单位名称、编码并选择正确的单位类型。", "error")
+        return redirect("/admin/bodies")
+    body = Body(
+        name=name.strip(),
+        code=code.strip(),
+        body_type=btype,
+        jurisdiction_id=jurisdiction_id,
+        contact_email=contact_email.strip(),
+    )
+    db.add(body)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        flash(request, f"编码“{code}”已被使用或辖区不存在。", "error")
+        return redirect("/admin/bodies")
+    audit.record(db, "admin.body_add", actor_id=user.id, body_id=body.id, name=body.name)
+    db.commit()
+    flash(request, f"已添加单位：{body.name}")
+    return redirect("/admin/bodies")
+
+
+@router.post("/admin/users")
+def add_user(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    username: Text,
+    password: Text,
+    role: Annotated[str, Form()],
+    display_name: Text = "",
+    body_id: Annotated[str, Form()] = "",
+    jurisdiction_id: Annotated[str, Form()] = "",
+    review_stage: Annotated[str, Form()] = "",
+) -> Response:
+    require_role(user, "admin")
+    if role not in ("submitter", "reviewer", "admin") or len(password) < 8 or not username.strip():
+        flash(request, "请填写用户名、至少 8 位的密码，并选择角色。", "error")
+        return redirect("/admin/bodies")
+    if role == "submitter" and not body_id.isdigit():
+        flash(request, "报送人员必须属于一个单位。", "error")
+        return redirect("/admin/bodies")
+    if role == "reviewer" and not jurisdiction_id.isdigit():
+        flash(request, "审核人员必须属于一个辖区。", "error")
+        return redirect("/admin/bodies")
+    new = User(
+        username=username.strip(),
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        body_id=int(body_id) if role == "submitter" else None,
+        jurisdiction_id=int(jurisdiction_id) if role == "reviewer" else None,
+        review_stage=review_stage or None,
+    )
+    db.add(new)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        flash(request, f"用户名“{username}”已存在。", "error")
+        return redirect("/admin/bodies")
+    audit.record(db, "admin.user_add", actor_id=user.id, username=new.username, role=role)
+    db.commit()
+    flash(request, f"已添加用户：{new.username}")
+    return redirect("/admin/bodies")
+
+
+@router.get("/admin/seasons")
+def seasons_page(request: Request, user: PageUser, db: DB) -> Response:
+    require_role(user, "admin")
+    seasons = list(db.scalars(select(Season).order_by(Season.report_year.desc())))
+    exts = list(db.scalars(select(Extension).order_by(Extension.id.desc()).limit(200)))
+    bodies = {b.id: b for b in db.scalars(select(Body).where(Body.id.in_({e.body_id for e in exts})))}
+    ctx = {"seasons": seasons, "extensions": exts, "ext_bodies": bodies, "body_types": list(BodyType)}
+    return render(request, "admin/seasons.html", ctx)
+
+
+@router.post("/admin/seasons")
+def add_season(
+    request: Request,
+    user: PageUser,
+    db: DB,
+    report_year: Annotated[int, Form(ge=2008, le=2100)],
+    internal_review_date: Annotated[date | None, Form()] = None,
+) -> Response:
+    require_role(user, "admin")
+    season = Season(report_year=report_year, internal_review_date=internal_review_date)
+    db.add(season)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        flash(request, f"{report_year} 年度已存在。", "error")
+        return redirect("/admin/seasons")
+    audit.record(db, "admin.season_add", actor_id=user.id, year=report_year)
+    db.commit()
+    flash(request, f"已添加 {report_year} 年度。")
+    return redirect("/admin/seasons")
+
+
+@router.post("/admin/seasons/{season_id}/deadlines")
+def set_deadline(
+    request: Request,
+    season_id: int,
+    user: PageUser,
+    db: DB,
+    body_type: Annotated[str, Form()],
+    due_date: Annotated[date, Form()],
+    locality: Text = "",
+) -> Response:
+    require_role(user, "admin")
+    if db.get(Season, season_id) is None or body_type not in BodyType._value2member_map_:
+        raise HTTPException(404, "年度或单位类型不存在。")
+    loc = locality.strip() or None
+    row = db.scalars(
+        select(SeasonDeadline).where(
+            SeasonDeadline.season_id == season_id,
+            SeasonDeadline.body_type == body_type,
+            SeasonDeadline.locality.is_(None) if loc is None else SeasonDeadline.locality == loc,
+        )
+    ).first()
+    if row is None:
+        db.add(SeasonDeadline(season_id=season_id, body_type=body_type, locality=loc, due_date=due_date))
+    else:
+        row.due_date = due_date
+    audit.record(
+        db,
+        "admin.deadline_set",
+        actor_id=user.id,
+        season_id=season_id,
+        body_type=body_type,
+        locality=loc,
+        due=due_date.isoformat(),
+    )
+    db.commit()
+    flash(request, "截止日期已保存。")
+    return redirect("/admin/seasons")
+
+
+@router.post("/admin/seasons/{season_id}/extensions")
+def grant_extension(
+    request: Request,
+    season_id: int,
+    user: PageUser,
+    db: DB,
+    body_code: Text,
+    new_due_date: Annotated[date, Form()],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    require_role(user, "admin")
+    body = db.scalars(select(Body).where(Body.code == body_code.strip())).first()
+    if db.get(Season, season_id) is None or body is None:
+        flash(request, "年度或单位编码不存在。", "error")
+        return redirect("/admin/seasons")
+    if not reason.strip():
+        flash(request, "延期必须填写理由。", "error")
+        return redirect("/admin/seasons")
+    db.add(
+        Extension(
+            season_id=season_id,
+            body_id=body.id,
+            new_due_date=new_due_date,
+            reason=reason.strip(),
+            granted_by_id=user.id,
+        )
+    )
+    audit.record(
+        db,
+        "admin.extension",
+        actor_id=user.id,
+        body_id=body.id,
+        season_id=season_id,
+        due=new_due_date.isoformat(),
+        reason=reason.strip(),
+    )
+    db.commit()
+    flash(request, f"已为{body.name}延期至 {new_due_date.isoformat()}。")
+    return redirect("/admin/seasons")

@@ -1,0 +1,156 @@
+"""The reviewer's pages: the queue, one report with findings, explanations and diffs, decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.db.models import Body, ReportRow, User
+from workflow.domain.model import Report
+from workflow.domain.states import stage_label
+from workflow.services import review
+from workflow.services.errors import ServiceError
+from workflow.web import data, deadlines, findings, forms
+from workflow.web.deps import DB, PageUser, require_role, reviewer_for
+from workflow.web.diff import diff_reports
+from workflow.web.views_common import flash, redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+REASON_CODES = {
+    "numbers": "表格数据有误或不一致",
+    "format": "未使用规定的年度报告格式",
+    "text": "正文内容与表格不符",
+    "missing": "缺少必要内容（如信息处理费、存在问题及改进情况）",
+    "other": "其他",
+}
+QUEUE_STATES = ("in_review", "submitted", "checking", "needs_fixes", "returned", "approved", "published")
+
+
+def queue_rows(db: Session, user: User, state: str | None) -> list[dict[str, Any]]:
+    """Reports the reviewer may see, with their due date; oldest deadline first."""
+    q = select(ReportRow).join(Body, Body.id == ReportRow.body_id)
+    if user.role != "admin":
+        q = q.where(Body.jurisdiction_id == user.jurisdiction_id)
+    q = q.where(ReportRow.state == state) if state else q.where(ReportRow.state.in_(QUEUE_STATES))
+    rows = []
+    due_cache = deadlines.DueDates(db)
+    for r in db.scalars(q.order_by(ReportRow.state_changed_at).limit(2000)):
+        stages = r.season.stages or []
+        stage = stages[r.review_stage] if r.review_stage < len(stages) else ""
+        rows.append(
+            {
+                "report": r,
+                "due": due_cache.due(r.body, r.season),
+                "stage": stage_label(stage) if stage else "",
+                "mine": user.review_stage in (None, stage),
+            }
+        )
+    rows.sort(key=lambda x: (x["due"] or date.max, x["report"].state_changed_at))
+    return rows
+
+
+@router.get("/review")
+def queue(request: Request, user: PageUser, db: DB, state: str = "in_review") -> Response:
+    require_role(user, "reviewer", "admin")
+    if state and state not in QUEUE_STATES:
+        raise HTTPException(422, "未知的状态筛选条件。")
+    rows = queue_rows(db, user, state or None)
+    return render(request, "review/queue.html", {"rows": rows, "state": state, "states": QUEUE_STATES})
+
+
+def _report_context(db: Session, report: ReportRow) -> dict[str, Any]:
+    version = data.latest_version(db, report)
+    content = Report.from_dict(version.content) if version else data.draft_of(report)
+    run = data.latest_run(db, version.id) if version else None
+    found = list(run.findings) if run else []
+    prev_version = data.previous_version(db, report)
+    last_year = data.previous_year(db, report)
+    stages = report.season.stages or []
+    return {
+        "report": report,
+        "version": version,
+        "content": content,
+        "values": forms.form_values(content),
+        "run": run,
+        "findings": findings.sort_findings(found),
+        "at": findings.locate(found, content),
+        "explained": data.explanations(db, report.id),
+        "comments": data.comments_by_section(data.comments(db, report.id)),
+        "decisions": data.decisions(db, report.id),
+        "diff_prev": diff_reports(prev_version, content) if prev_version else None,
+        "diff_year": diff_reports(last_year, content) if last_year else None,
+        "reasons": REASON_CODES,
+        "stage": stage_label(stages[report.review_stage]) if report.review_stage < len(stages) else "",
+    }
+
+
+@router.get("/review/{report_id}")
+def review_page(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
+    report = reviewer_for(db, user, report_id)
+    return render(request, "review/report.html", _report_context(db, report))
+
+
+@router.post("/review/{report_id}/decide")
+async def decide(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
+    report = reviewer_for(db, user, report_id)
+    form = await request.form()
+    decision = str(form.get("decision", ""))
+    try:
+        expected = int(str(form.get("version", "")))
+    except ValueError:
+        raise HTTPException(422, "表单缺少版本号，请刷新页面后重试。") from None
+    comments: dict[int | None, str] = {}
+    for n in range(1, 7):
+        text = str(form.get(f"comment.{n}", "")).strip()
+        if text:
+            comments[n] = text
+    general = str(form.get("comment.general", "")).strip()
+    if general:
+        comments[None] = general
+    reasons = [str(r) for r in form.getlist("reason") if str(r) in REASON_CODES]
+    try:
+        state = review.decide(
+            db,
+            report_id=report.id,
+            reviewer_id=user.id,
+            decision=decision,
+            expected_version=expected,
+            reason_codes=reasons,
+            comments=comments,
+        )
+    except ServiceError as exc:
+        ctx = _report_context(db, report) | {"flash": exc.message, "flash_kind": "error", "typed": comments}
+        return render(request, "review/report.html", ctx, exc.code)
+    flash(
+        request,
+        "已退回，报送单位会收到您的意见。" if decision == "return" else f"已通过（当前状态：{state}）。",
+    )
+    return redirect("/review")
+
+
+@router.post("/review/bulk-approve")
+async def bulk_approve(request: Request, user: PageUser, db: DB) -> Response:
+    """Approve several clean reports at once: each is decided on its own; failures are listed."""
+    require_role(user, "reviewer", "admin")
+    form = await request.form()
+    done, failed = 0, []
+    for item in form.getlist("pick"):
+        try:
+            rid, ver = (int(x) for x in str(item).split(":", 1))
+        except ValueError:
+            continue
+        try:
+            reviewer_for(db, user, rid)
+            review.decide(db, report_id=rid, reviewer_id=user.id, decision="approve", expected_version=ver)
+            done += 1
+        except (ServiceError, HTTPException) as exc:
+            failed.append(f"报告 {rid}：{getattr(exc, 'message', None) or getattr(exc, 'detail', '')}")
+    msg = f"已通过 {done} 份报告。" + ("未通过：" + "；".join(failed) if failed else "")
+    flash(request, msg, "warn" if failed else "ok")
+    return redirect("/review")

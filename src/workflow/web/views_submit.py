@@ -1,0 +1,262 @@
+"""The submitter's pages: the report form, upload, explanations, submit, status, withdraw, correction."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from workflow.db.models import ReportRow, User
+from workflow.domain.formats import FORMATS
+from workflow.domain.model import Report
+from workflow.services import drafts, review, submission
+from workflow.services.errors import ServiceError, StaleVersion
+from workflow.web import data, findings, forms
+from workflow.web.deps import DB, PageUser, report_for, require_role
+from workflow.web.upload import read_upload
+from workflow.web.views_common import flash, redirect, render
+
+router = APIRouter(include_in_schema=False)
+EDITABLE = ("draft", "returned", "needs_fixes")
+
+
+@router.get("/reports")
+def my_reports(request: Request, user: PageUser, db: DB) -> Response:
+    require_role(user, "submitter")
+    reports = list(db.scalars(select(ReportRow).where(ReportRow.body_id == user.body_id)))
+    started = {r.season_id for r in reports}
+    seasons = [s for s in data.open_seasons(db) if s.id not in started]
+    return render(request, "submit/list.html", {"reports": reports, "seasons": seasons})
+
+
+@router.post("/reports")
+def start_report(request: Request, user: PageUser, db: DB, season_id: Annotated[int, Form()]) -> Response:
+    require_role(user, "submitter")
+    try:
+        rid = drafts.create_report(
+            db, body_id=user.body_id, season_id=season_id, actor_id=user.id, content=None
+        )
+    except ServiceError as exc:
+        flash(request, exc.message, "error")
+        return redirect("/reports")
+    return redirect(f"/reports/{rid}/edit")
+
+
+def _form_page(
+    request: Request,
+    db: Any,
+    user: User,
+    report: ReportRow,
+    *,
+    values: dict[str, str] | None = None,
+    content: Report | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    """The report form.  `values` (what was typed) wins over the stored draft when given."""
+    draft = content or data.draft_of(report)
+    shown = values or forms.form_values(draft)
+    if values:  # re-read what was typed, so findings describe the text on screen
+        draft = forms.report_from_form(values, draft).report
+    found = findings.check(draft, data.previous_year(db, report))
+    ctx = {
+        "report": report,
+        "draft": draft,
+        "spec": FORMATS[draft.format],
+        "values": shown,
+        "errors": errors if errors is not None else forms.report_from_form(shown, draft).errors,
+        "at": findings.locate(found, draft),
+        "findings": findings.sort_findings(found),
+        "counts": findings.counts(found),
+        "explained": data.explanations(db, report.id),
+        "editable": report.state in EDITABLE,
+        "revision": int((values or {}).get("revision", report.draft_revision)),
+        "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
+        **extra,
+    }
+    return render(request, "submit/form.html", ctx, status)
+
+
+@router.get("/reports/{report_id}/edit")
+def edit_form(request: Request, report_id: int, user: PageUser, db: DB, restore: str = "") -> Response:
+    report = report_for(db, user, report_id, edit=True)
+    if restore:
+        stashed = request.app.state.stash.take(restore, request.url.path)
+        if stashed is not None:
+            msg = "已恢复您在登录超时前填写的内容（尚未保存），请检查后点击“保存草稿”。"
+            return _form_page(request, db, user, report, values=stashed, flash=msg, flash_kind="warn")
+    return _form_page(request, db, user, report)
+
+
+@router.post("/reports/{report_id}/edit")
+async def save_form(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
+    report = report_for(db, user, report_id, edit=True)
+    posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        revision = int(posted.get("revision", ""))
+    except ValueError:
+        raise HTTPException(422, "表单缺少版本号，请刷新页面后重试。") from None
+    parsed = forms.report_from_form(posted, data.draft_of(report))
+    if parsed.fatal:
+        msg = "有内容格式不正确，尚未保存，请按提示修改后再保存。"
+        return _form_page(
+            request,
+            db,
+            user,
+            report,
+            values=posted,
+            errors=parsed.errors,
+            status=422,
+            flash=msg,
+            flash_kind="error",
+        )
+    try:
+        drafts.save_draft(
+            db, report_id=report.id, content=parsed.report, expected_revision=revision, actor_id=user.id
+        )
+    except StaleVersion:
+        msg = (
+            "报告已被他人修改（当前版本比您打开的版本新），您的修改没有保存，也没有覆盖他人的内容。"
+            "下面显示的是您刚才填写的内容，请复制需要保留的部分后刷新页面再修改。"
+        )
+        return _form_page(
+            request,
+            db,
+            user,
+            report,
+            values=posted,
+            errors=parsed.errors,
+            status=409,
+            flash=msg,
+            flash_kind="error",
+            stale=True,
+        )
+    except ServiceError as exc:
+        return _form_page(
+            request,
+            db,
+            user,
+            report,
+            values=posted,
+            errors=parsed.errors,
+            status=exc.code,
+            flash=exc.message,
+            flash_kind="error",
+        )
+    bad = len(parsed.errors)
+    flash(
+        request,
+        "草稿已保存。" + (f"有 {bad} 处填写不是有效数字，已在表格中标出。" if bad else ""),
+        "warn" if bad else "ok",
+    )
+    return redirect(f"/reports/{report.id}/edit")
+
+
+@router.post("/reports/{report_id}/upload")
+async def upload(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
+    report = report_for(db, user, report_id, edit=True)
+    limit = request.app.state.settings.max_upload_bytes
+    got = await read_upload(request, limit)
+    if got.error:
+        return _form_page(request, db, user, report, status=got.status, flash=got.error, flash_kind="error")
+    try:
+        notes = drafts.import_upload(
+            db,
+            report_id=report.id,
+            data=got.data,
+            filename=got.filename,
+            expected_revision=got.revision,
+            actor_id=user.id,
+        )
+    except ServiceError as exc:
+        return _form_page(request, db, user, report, status=exc.code, flash=exc.message, flash_kind="error")
+    db.refresh(report)
+    msg = f"已从“{got.filename}”导入报告内容。请核对下方标出的问题。"
+    return _form_page(request, db, user, report, flash=msg, import_notes=notes)
+
+
+@router.post("/reports/{report_id}/explain")
+def explain(
+    request: Request,
+    report_id: int,
+    user: PageUser,
+    db: DB,
+    finding_key: Annotated[str, Form()],
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    report = report_for(db, user, report_id, edit=True)
+    try:
+        drafts.explain_warning(db, report_id=report.id, finding_key=finding_key, text=text, actor_id=user.id)
+        flash(request, "说明已保存。")
+    except ServiceError as exc:
+        flash(request, exc.message, "error")
+    return redirect(f"/reports/{report.id}/edit#warnings")
+
+
+@router.post("/reports/{report_id}/submit")
+def submit(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
+    report = report_for(db, user, report_id, edit=True)
+    try:
+        submission.submit(db, report_id=report.id, actor_id=user.id)
+    except ServiceError as exc:
+        return _form_page(request, db, user, report, status=exc.code, flash=exc.message, flash_kind="error")
+    flash(request, "报告已提交，系统正在校验，随后进入审核。")
+    return redirect(f"/reports/{report.id}")
+
+
+@router.post("/reports/{report_id}/withdraw")
+def withdraw(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
+    report = report_for(db, user, report_id, edit=True)
+    try:
+        review.withdraw(db, report_id=report.id, actor_id=user.id)
+        flash(request, "报告已撤回，可以继续修改。")
+    except ServiceError as exc:
+        flash(request, exc.message, "error")
+    return redirect(f"/reports/{report.id}")
+
+
+@router.post("/reports/{report_id}/correction")
+def correction(
+    request: Request,
+    report_id: int,
+    user: PageUser,
+    db: DB,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    report = report_for(db, user, report_id, edit=True)
+    if not reason.strip():
+        flash(request, "请填写更正原因。", "error")
+        return redirect(f"/reports/{report.id}")
+    try:
+        review.start_correction(db, report_id=report.id, reason=reason.strip(), actor_id=user.id)
+    except ServiceError as exc:
+        flash(request, exc.message, "error")
+        return redirect(f"/reports/{report.id}")
+    flash(request, "已开始更正：请修改后重新提交，审定后将发布新版本并显示更正说明。")
+    return redirect(f"/reports/{report.id}/edit")
+
+
+@router.get("/reports/{report_id}")
+def status_page(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
+    report = report_for(db, user, report_id)
+    version = data.latest_version(db, report)
+    run = data.latest_run(db, version.id) if version else None
+    found = list(run.findings) if run else []
+    content = Report.from_dict(version.content) if version else data.draft_of(report)
+    ctx = {
+        "report": report,
+        "version": version,
+        "run": run,
+        "findings": findings.sort_findings(found),
+        "explained": data.explanations(db, report.id),
+        "comments": data.comments_by_section(data.comments(db, report.id)),
+        "decisions": data.decisions(db, report.id),
+        "versions": data.versions(db, report.id),
+        "content": content,
+        "values": forms.form_values(content),
+        "at": findings.locate(found, content),
+    }
+    return render(request, "submit/status.html", ctx)
