@@ -1,0 +1,144 @@
+"""Bad input: each gets a clear Chinese message, and nothing typed or stored is lost."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from workflow.db.models import ReportRow
+from workflow.web.forms import cell_name
+
+LUSHAER = "/work/shared/corpus/lushaer_2024.txt"
+
+
+def _row(db, report_id: int) -> ReportRow:
+    with db.sessions() as s:
+        return s.get(ReportRow, report_id)
+
+
+def _form(page_html: str) -> dict[str, str]:
+    """The report form's current fields, as a browser would post them."""
+    fields = dict(re.findall(r'<input name="([^"]+)" value="([^"]*)"', page_html))
+    fields["revision"] = re.search(r'name="revision" value="(\d+)"', page_html).group(1)
+    for name, text in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', page_html, re.S):
+        fields[name] = text
+    fields["format"] = "2021"
+    return fields
+
+
+def test_fifty_megabyte_upload_is_refused_early(world, browser, db):
+    b = browser("lushaer")
+    before = _row(db, world.report_id)
+    url = f"/reports/{world.report_id}/upload?csrf_token={b.csrf}"
+    big = b"0" * (50 * 1024 * 1024)
+    r = b.client.post(url, files={"file": ("big.txt", big, "text/plain")}, data={"revision": "1"})
+    assert r.status_code == 413
+    assert "文件过大" in r.text and "报告内容未改变" in r.text
+    after = _row(db, world.report_id)
+    assert after.draft_revision == before.draft_revision and after.draft == before.draft
+
+
+def test_oversized_stream_without_length_is_cut_off(world, browser, db):
+    b = browser("lushaer")
+    before = _row(db, world.report_id)
+    sent = {"n": 0}
+
+    def body():
+        boundary = b"--xyz\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
+        for _ in range(60):  # 60 MB in 1 MB pieces, no Content-Length
+            sent["n"] += 1
+            yield b"1" * (1024 * 1024)
+
+    url = f"/reports/{world.report_id}/upload?csrf_token={b.csrf}"
+    r = b.client.post(url, content=body(), headers={"content-type": "multipart/form-data; boundary=xyz"})
+    assert r.status_code == 413 and "文件过大" in r.text
+    assert _row(db, world.report_id).draft == before.draft
+
+
+def test_binary_file_is_rejected_with_a_message(world, browser, db):
+    b = browser("lushaer")
+    before = _row(db, world.report_id)
+    url = f"/reports/{world.report_id}/upload?csrf_token={b.csrf}"
+    r = b.client.post(
+        url,
+        files={"file": ("report.docx", os.urandom(4096), "application/octet-stream")},
+        data={"revision": str(before.draft_revision)},
+    )
+    assert r.status_code == 422
+    assert "无法读取文件" in r.text
+    assert _row(db, world.report_id).draft == before.draft
+
+
+def test_letters_in_a_number_cell_are_kept_and_flagged_at_the_cell(world, browser, db):
+    b = browser("lushaer")
+    fields = _form(b.get(f"/reports/{world.report_id}/edit").text)
+    name = cell_name("t3", "new", "natural")
+    fields[name] = "十二件"
+    fields["section.5.text"] = "我镇存在的问题：培训不足。"
+    r = b.post(f"/reports/{world.report_id}/edit", fields)
+    assert r.status_code == 303
+    page = b.get(f"/reports/{world.report_id}/edit").text
+    assert f'<input name="{name}" value="十二件"' in page
+    cell = re.search(r'<td class="cell([^"]*)" data-cell="t3.new.natural".*?</td>', page, re.S)
+    assert "has-error" in cell.group(1)
+    assert "不是数字" in cell.group(0)
+    assert "我镇存在的问题：培训不足。" in page
+
+
+def test_saving_over_a_newer_version_keeps_both_texts(world, browser, db):
+    me, colleague = browser("lushaer"), browser("lushaer")
+    mine = _form(me.get(f"/reports/{world.report_id}/edit").text)
+    theirs = _form(colleague.get(f"/reports/{world.report_id}/edit").text)
+    theirs["section.1.text"] = "同事先保存的总体情况。"
+    assert colleague.post(f"/reports/{world.report_id}/edit", theirs).status_code == 303
+    mine["section.1.text"] = "我写的总体情况，不能丢。"
+    r = me.post(f"/reports/{world.report_id}/edit", mine)
+    assert r.status_code == 409
+    assert "已被他人修改" in r.text and "没有覆盖" in r.text
+    assert "我写的总体情况，不能丢。" in r.text
+    stored = _row(db, world.report_id).draft
+    assert stored["sections"]["1"]["text"] == "同事先保存的总体情况。"
+
+
+def test_expired_session_keeps_the_typed_text(world, browser, db, app):
+    b = browser("lushaer")
+    fields = _form(b.get(f"/reports/{world.report_id}/edit").text)
+    fields["section.5.text"] = "在会话过期前写下的一大段改进措施。"
+    app.state.idle_seconds = -1  # the session expires while the clerk types
+    r = b.post(f"/reports/{world.report_id}/edit", fields)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?")
+    login = b.get(r.headers["location"])
+    assert "登录已超时" in login.text
+    app.state.idle_seconds = 3600
+    stash = re.search(r'name="stash" value="([^"]+)"', login.text).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text).group(1)
+    r = b.client.post(
+        "/login",
+        data={
+            "username": "lushaer",
+            "password": "demo1234",
+            "csrf_token": token,
+            "next": f"/reports/{world.report_id}/edit",
+            "stash": stash,
+        },
+    )
+    assert r.status_code == 303 and "restore=" in r.headers["location"]
+    page = b.get(r.headers["location"])
+    assert "在会话过期前写下的一大段改进措施。" in page.text
+    assert "已恢复" in page.text
+    # Nothing was saved behind the clerk's back: the stored draft is still the old one.
+    assert "在会话过期前" not in str(_row(db, world.report_id).draft)
+
+
+def test_upload_fills_the_form_and_shows_errors_at_cells(world, browser):
+    b = browser("lushaer")
+    url = f"/reports/{world.report_id}/upload?csrf_token={b.csrf}"
+    with open(LUSHAER, "rb") as fh:
+        r = b.client.post(url, files={"file": ("lushaer_2024.txt", fh, "text/plain")}, data={"revision": "1"})
+    assert r.status_code == 200, r.text[:300]
+    assert "已从“lushaer_2024.txt”导入" in r.text
+    cell = re.search(r'<td class="cell([^"]*)" data-cell="t4.review.upheld".*?</td>', r.text, re.S)
+    assert "has-error" in cell.group(1) and "A1" in cell.group(0)
+    assert "2019年试行版格式" in r.text  # A5
+    assert "鲁沙尔镇" in r.text
