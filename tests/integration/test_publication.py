@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.integration.publication_helpers import approved_report, correct
+from tests.integration.test_publication_support import approved_report, correct
 from workflow.clock import FixedClock
 from workflow.db.models import AuditEvent, Publication, ReportRow
 from workflow.domain.samples import sample_report
@@ -73,7 +73,7 @@ def test_altered_bytes_are_refused(session: Session, clock: FixedClock, storage:
 def test_a_report_not_yet_approved_is_not_published(
     session: Session, clock: FixedClock, storage: LocalStorage
 ) -> None:
-    from tests.integration.publication_helpers import season
+    from tests.integration.test_publication_support import season
     from workflow.db.factories import make_body
     from workflow.services.drafts import create_report
 

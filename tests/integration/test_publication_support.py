@@ -1,4 +1,4 @@
-"""Taking a report through the real services to `approved`, for the publication tests."""
+"""Taking a report through the real services to `approved`, for the publication tests (no tests here)."""
 
 from __future__ import annotations
 
