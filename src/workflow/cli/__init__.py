@@ -14,6 +14,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "workflow.cli.validate",
     "workflow.cli.run",
+    "workflow.cli.ops",
 )
 
 

@@ -134,7 +134,13 @@ def _parse_upload(data: bytes, filename: str, report: ReportRow) -> Any:
     from workflow.importers import ImportFailure, import_bytes
 
     try:
-        return import_bytes(data, filename, body_type=report.body.body_type, year=report.season.report_year)
+        return import_bytes(
+            data,
+            filename,
+            body_type=report.body.body_type,
+            year=report.season.report_year,
+            body_name=report.body.name,
+        )
     except ImportFailure as exc:
         raise ImportRejected(f"无法读取文件“{filename}”：{exc}") from None
 

@@ -1,7 +1,8 @@
 """Follow-up work sent only after the transaction that caused it commits.
 
 `enqueue_after_commit(session, "check_report", version_id=7)` parks the message in `session.info`; an
-`after_commit` listener hands it to the dispatcher, a rollback discards it.  So a worker never sees an id
+`after_commit` listener hands it to the dispatcher; a rollback (or closing the session
+uncommitted) discards it.  So a worker never sees an id
 whose row is not committed yet, and a refused request enqueues nothing.  If sending fails (broker down)
 the message is logged and dropped: the sweeper finds the work still pending and enqueues it again.
 """
@@ -13,7 +14,7 @@ import threading
 from typing import Any, Protocol
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 _KEY = "workflow.outbox"
@@ -58,6 +59,8 @@ def get_dispatcher() -> Dispatcher:
 
 
 def enqueue_after_commit(session: Session, task_name: str, **kwargs: Any) -> None:
+    if not session.in_transaction():  # so that a rollback or close is seen ending it
+        session.begin()
     session.info.setdefault(_KEY, []).append((task_name, kwargs))
 
 
@@ -74,6 +77,8 @@ def _send_after_commit(session: Session) -> None:
             log.exception("could not send %s %s after commit", task_name, kwargs)
 
 
-@event.listens_for(Session, "after_rollback")
-def _discard_on_rollback(session: Session) -> None:
-    session.info.pop(_KEY, None)
+@event.listens_for(Session, "after_transaction_end")
+def _discard_unsent(session: Session, transaction: SessionTransaction) -> None:
+    # after_commit has already taken what was committed; what is left was rolled back or closed.
+    if transaction.parent is None:
+        session.info.pop(_KEY, None)
