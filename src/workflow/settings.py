@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
     mail_from: str = "政务公开办 <gongkai@example.gov.cn>"
+    # Reminders (workflow.services.reminders): who the district office is, the policy (keys of
+    # workflow.domain.reminders.ReminderPolicy, e.g. {"before": [30, 14, 7, 3, 1], "workdays_only": true}),
+    # and how often a failed delivery is retried (with backoff) before it is marked failed.
+    office_name: str = "区政务公开办"
+    office_email: str = ""
+    reminder_policy: dict[str, Any] = Field(default_factory=dict)
+    reminder_max_attempts: int = 10
     storage_dir: Path | None = None  # published artifacts; default data_dir / "published"
     clock: Literal["system", "fixed"] = "system"
     fixed_now: str = ""  # ISO datetime, with clock=fixed (demos and tests)
