@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "workflow.cli.validate",
     "workflow.cli.run",
     "workflow.cli.ops",
+    "workflow.cli.publish",
 )
 
 
