@@ -154,14 +154,14 @@ def layout_rows(rows: list[GRow], width: int) -> list[list[tuple[GCell, bool]]]:
                     del pending[col]
                 col += 1
                 continue
-            cell = next(cells, None)
-            if cell is None:
+            nxt = next(cells, None)
+            if nxt is None:
                 break
-            for k in range(cell.colspan):
-                line.append((cell, k == 0))
-                if cell.rowspan > 1:
-                    pending[col + k] = (cell, cell.rowspan - 1)
-            col += cell.colspan
+            for k in range(nxt.colspan):
+                line.append((nxt, k == 0))
+                if nxt.rowspan > 1:
+                    pending[col + k] = (nxt, nxt.rowspan - 1)
+            col += nxt.colspan
         out.append(line)
     return out
 
