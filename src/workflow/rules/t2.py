@@ -206,9 +206,11 @@ _MIXED = re.compile(rf"规章|清理|审查|备案|{COMPARISON.pattern}")
 def check_text_documents(ctx: Context, out: Emitter) -> None:
     if ctx.report.format is not FormatId.F2021:
         return
+    if "规范性文件" not in ctx.report.section_text(1) and "规范性文件" not in ctx.report.section_text(2):
+        return  # decided without a scan: most reports never mention them in the text
     sc = scan(ctx)
-    issued = find(sc, (1, 2), _ISSUED, exclude=_MIXED).single
-    in_force = find(sc, (1, 2), _IN_FORCE, _IN_FORCE_AFTER, exclude=_MIXED).single
+    issued = find(sc, (1, 2), _ISSUED, exclude=_MIXED, year=ctx.year).single
+    in_force = find(sc, (1, 2), _IN_FORCE, _IN_FORCE_AFTER, exclude=_MIXED, year=ctx.year).single
     if issued is None and in_force is None:
         return
     table = _t2(ctx, out)

@@ -10,14 +10,15 @@ import re
 from decimal import Decimal
 
 from workflow.domain.formats import FORMATS, T3_COLUMNS, T3_LEGAL_PERSON_COLUMNS, FormatId
-from workflow.domain.model import Cell, Number, Table
+from workflow.domain.model import Number, Table
+from workflow.rules.cells import Grid, grid
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
 from workflow.rules.textscan import scan
 
 ROW_PARTS = ("natural", *T3_LEGAL_PERSON_COLUMNS)  # 自然人 + L5 = 总计
 COLUMNS = tuple(c.key for c in T3_COLUMNS)
 COLUMN_LABELS = {c.key: c.label for c in T3_COLUMNS}
-ROW_LABELS = {(f, r.key): r.label for f, spec in FORMATS.items() for r in spec.table("t3").rows}
+ROW_ORDER = {f: tuple((r.key, r.label) for r in spec.table("t3").rows) for f, spec in FORMATS.items()}
 RESULT_ROWS = {f: spec.t3_result_rows() for f, spec in FORMATS.items()}
 FORWARD_LIMIT = Decimal("0.3")  # B5: more than 30 % of new requests carried forward
 _SENTENCE_END = "。；;！？!?\n"
@@ -42,11 +43,11 @@ def _t3(ctx: Context, out: Emitter) -> Table | None:
     return table
 
 
-def _v(cells: dict[str, Cell] | None, col: str) -> Number | None:
-    if cells is None:
-        return None
-    cell = cells.get(col)
-    return None if cell is None else cell.value
+def _grid(ctx: Context, out: Emitter) -> Grid | None:
+    g = grid(ctx, "t3")
+    if g is None:
+        out.skip("表三缺失，无法核对")
+    return g
 
 
 def _skip_list(out: Emitter, what: str, names: list[str]) -> None:
@@ -54,29 +55,33 @@ def _skip_list(out: Emitter, what: str, names: list[str]) -> None:
         out.skip(f"表三以下{what}有空白或缺失的单元格，未核对：{'、'.join(names)}")
 
 
+# Column positions in a grid row (formats.T3_COLUMNS order): the six parts, then 总计.
+_TOTAL = COLUMNS.index("total")
+assert COLUMNS[_TOTAL + 1 :] == () and len(ROW_PARTS) == _TOTAL
+
+
 # ---------------------------------------------------------------- B1
 
 
 def check_row_totals(ctx: Context, out: Emitter) -> None:
-    table = _t3(ctx, out)
-    if table is None:
+    g = _grid(ctx, out)
+    if g is None:
         return
     fmt = ctx.report.format
+    values = g.values
     unassessed: list[str] = []
-    for row in ctx.report.spec.table("t3").rows:
-        cells = table.rows.get(row.key)
-        parts = [_v(cells, c) for c in ROW_PARTS]
-        actual = _v(cells, "total")
-        if actual is None or None in parts:
-            unassessed.append(ROW_LABELS[(fmt, row.key)])
+    for key, label in ROW_ORDER[fmt]:
+        vals = values.get(key)
+        if vals is None or (not g.clean and None in vals):
+            unassessed.append(label)
             continue
-        expected = sum(parts)  # type: ignore[arg-type]
-        if expected != actual:
+        expected = sum(vals[:_TOTAL])  # type: ignore[arg-type]
+        if expected != vals[_TOTAL]:
             out.add(
-                _loc(row.key, "total"),
-                f"表三“{row.label}”行：总计应等于自然人与法人或其他组织各列之和 {expected}，实际填写 {actual}",
+                _loc(key, "total"),
+                f"表三“{label}”行：总计应等于自然人与法人或其他组织各列之和 {expected}，实际填写 {vals[_TOTAL]}",
                 expected=expected,
-                actual=actual,
+                actual=vals[_TOTAL],
             )
     _skip_list(out, "行", unassessed)
 
@@ -85,16 +90,20 @@ def check_row_totals(ctx: Context, out: Emitter) -> None:
 
 
 def check_column_totals(ctx: Context, out: Emitter) -> None:
-    table = _t3(ctx, out)
-    if table is None:
+    g = _grid(ctx, out)
+    if g is None:
         return
-    rows = table.rows
-    result_rows = [rows.get(k) for k in RESULT_ROWS[ctx.report.format]]
-    total_row = rows.get("total")
+    values = g.values
+    result_rows = [values.get(k) for k in RESULT_ROWS[ctx.report.format]]
+    totals = values.get("total")
+    if g.clean:
+        sums = list(map(sum, zip(*result_rows, strict=True)))  # type: ignore[arg-type]
+        if totals is not None and sums == list(totals):
+            return
     unassessed: list[str] = []
-    for col in COLUMNS:
-        parts = [_v(cells, col) for cells in result_rows]
-        actual = _v(total_row, col)
+    for i, col in enumerate(COLUMNS):
+        parts = [None if r is None else r[i] for r in result_rows]
+        actual = None if totals is None else totals[i]
         if actual is None or None in parts:
             unassessed.append(COLUMN_LABELS[col])
             continue
@@ -112,19 +121,21 @@ def check_column_totals(ctx: Context, out: Emitter) -> None:
 # ---------------------------------------------------------------- B3
 
 
+def _balance_rows(g: Grid) -> list[tuple[Number | None, ...]]:
+    """new, carried, total, forward: a row of Nones for a missing row."""
+    none = (None,) * len(COLUMNS)
+    return [g.values.get(k, none) for k in ("new", "carried", "total", "forward")]
+
+
 def check_balance(ctx: Context, out: Emitter) -> None:
-    table = _t3(ctx, out)
-    if table is None:
+    g = _grid(ctx, out)
+    if g is None:
         return
-    rows = table.rows
-    new, carried, done, forward = (rows.get(k) for k in ("new", "carried", "total", "forward"))
     unassessed: list[str] = []
-    for col in COLUMNS:
-        n, c, d, f = _v(new, col), _v(carried, col), _v(done, col), _v(forward, col)
+    for col, n, c, d, f in zip(COLUMNS, *_balance_rows(g), strict=True):
         if n is None or c is None or d is None or f is None:
             unassessed.append(COLUMN_LABELS[col])
-            continue
-        if n + c != d + f:
+        elif n + c != d + f:
             out.add(
                 _loc("forward", col),
                 f"表三“{COLUMN_LABELS[col]}”列不符合勾稽关系：本年新收 {n} + 上年结转 {c} 应等于"
@@ -139,13 +150,12 @@ def check_balance(ctx: Context, out: Emitter) -> None:
 
 
 def check_forward_not_above_new(ctx: Context, out: Emitter) -> None:
-    table = _t3(ctx, out)
-    if table is None:
+    g = _grid(ctx, out)
+    if g is None:
         return
-    new, forward = table.rows.get("new"), table.rows.get("forward")
+    new, _, _, forward = _balance_rows(g)
     unassessed: list[str] = []
-    for col in COLUMNS:
-        n, f = _v(new, col), _v(forward, col)
+    for col, n, f in zip(COLUMNS, new, forward, strict=True):
         if n is None or f is None:
             unassessed.append(COLUMN_LABELS[col])
         elif f > n:
@@ -162,6 +172,7 @@ def check_forward_not_above_new(ctx: Context, out: Emitter) -> None:
 
 # On the scan's normalised text: half-width digits and %, no spaces.
 _ALL_DONE = re.compile(r"全部(?:予以)?(?:办结|答复)|均已(?:办结|答复)|办结率(?:达到|达|为)?100(?:\.0+)?%")
+_CLAIM_WORDS = ("全部", "均已", "办结率")
 _CASES = re.compile(r"复议|诉讼|案件")
 
 
@@ -186,6 +197,8 @@ def check_forward_share(ctx: Context, out: Emitter) -> None:
 
 
 def _check_all_done_claim(ctx: Context, out: Emitter, forward: Number) -> None:
+    if not any(w in ctx.report.section_text(n) for n in (1, 3) for w in _CLAIM_WORDS):
+        return  # decided without a scan
     sc = scan(ctx)
     for number in (1, 3):
         text = sc.text(number)

@@ -74,29 +74,34 @@ _REVIEW = re.compile(
 _LAWSUIT = re.compile(
     rf"(?<!复议和行政)(?<!复议及行政)(?<!复议与行政)(?<!复议和)(?<!复议及)诉讼(?!法){_GAP}(\d+)(?:件|起)"
 )
-# "行政复议、行政诉讼案件共3件" is split at 、 into clauses: look for the joint count in the whole text.
+# "行政复议、行政诉讼案件共3件" is split at 、 into clauses: a sentence with a joint count is left out.
 _JOINT_COUNT = re.compile(r"(?:复议、(?:行政)?诉讼|诉讼、(?:行政)?复议)[^。；;\n\d]{0,10}\d+(?:件|起)")
 
 
-def _count(sc: Scan, pattern: re.Pattern[str]) -> int | None:
+def _count(sc: Scan, pattern: re.Pattern[str], year: int | None) -> int | None:
     values: list[int] = []
     for unit in ("件", "起"):
-        values += find(sc, TEXT_SECTIONS, pattern, unit=unit).values
+        values += find(sc, TEXT_SECTIONS, pattern, unit=unit, off_topic=_JOINT_COUNT, year=year).values
     return Found(tuple(values)).single
+
+
+def _raw(ctx: Context) -> str:
+    """Sections 一 and 四 as written: cheap `in` tests decide most reports before any scan."""
+    return ctx.report.section_text(1) + ctx.report.section_text(4)
 
 
 def check_text_counts(ctx: Context, out: Emitter) -> None:
     table = _t4(ctx, out)
     if table is None:
         return
-    sc = scan(ctx)
-    if any(_JOINT_COUNT.search(sc.text(n)) for n in TEXT_SECTIONS):
-        out.skip("正文将行政复议、行政诉讼合并表述，未与表四核对")
+    raw = _raw(ctx)
+    if "复议" not in raw and "诉讼" not in raw:
         return
-    review = _count(sc, _REVIEW)
+    sc = scan(ctx)
+    review = _count(sc, _REVIEW, ctx.year)
     if review is not None:
         _compare(out, "review", "行政复议", review, table.value("review", "total"))
-    lawsuits = _count(sc, _LAWSUIT)
+    lawsuits = _count(sc, _LAWSUIT, ctx.year)
     if lawsuits is not None:
         in_table = total((table.value("direct", "total"), table.value("after_review", "total")))
         _compare(out, "direct", "行政诉讼（直接起诉与复议后起诉之和）", lawsuits, in_table)
@@ -119,6 +124,7 @@ def _compare(out: Emitter, row: str, what: str, said: int, in_table: Number | No
 # Claims about how all cases ended.  "均已结案" says only that none is pending: cases that were
 # corrected are closed too (pingtan_2022), so it is held against 尚未审结 only.
 _ALL_CLOSED = re.compile(r"均已(?:结案|审结)|全部(?:结案|审结)")
+_CLAIM_WORDS = ("结案", "审结", "维持", "败诉")
 _CASE_WORDS = re.compile(r"复议|诉讼|案件")
 _ALL_UPHELD = re.compile(
     r"均(?:获|被|予以|已)?维持|全部(?:获|被|予以)?维持|零败诉|无败诉|未(?:出现|发生)败诉"
@@ -128,6 +134,9 @@ _ALL_UPHELD = re.compile(
 def check_outcome_claims(ctx: Context, out: Emitter) -> None:
     table = _t4(ctx, out)
     if table is None:
+        return
+    raw = _raw(ctx)
+    if not any(word in raw for word in _CLAIM_WORDS):
         return
     sc = scan(ctx)
     texts = tuple(sc.text(n) for n in TEXT_SECTIONS)
