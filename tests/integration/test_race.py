@@ -25,11 +25,11 @@ pytestmark = pytest.mark.integration
 
 
 def _reports_in_review(sessions: sessionmaker[Session], n: int) -> tuple[list[int], list[int]]:
-    """n reports of n bodies, each checked and waiting at the first stage; two reviewers for it."""
+    """n reports of n bodies, each checked and waiting at the first stage; two reviewers of that stage."""
     rng = random.Random(3)
     with sessions() as s:
-        season = make_season(s, 2026, stages=["district_office"])
-        reviewers = [make_user(s, f"reviewer{i}", role="reviewer").id for i in (1, 2)]
+        season = make_season(s, 2026)  # body_head, then district_office
+        reviewers = [make_user(s, f"head{i}", role="reviewer", review_stage="body_head").id for i in (1, 2)]
         bodies = [make_body(s, f"第{i}镇人民政府", code=f"t{i}").id for i in range(n)]
         s.commit()
         season_id = season.id
@@ -99,7 +99,7 @@ def _assert_one_decision_each(sessions: sessionmaker[Session], report_ids: list[
         runs = s.scalar(select(ValidationRun.id).where(ValidationRun.status != "done"))
     assert runs is None
     assert all(per_report[rid] == 1 for rid in report_ids)
-    assert {states[rid] for rid in report_ids} <= {"approved", "returned"}
+    assert {states[rid] for rid in report_ids} <= {"in_review", "returned"}  # approved: on to stage 2
 
 
 @pytest.mark.postgres

@@ -23,6 +23,7 @@ from workflow.domain.samples import sample_report
 from workflow.services import checks, drafts, review, submission
 from workflow.services.errors import (
     AlreadyDecided,
+    ImportRejected,
     InvalidTransition,
     NotFound,
     PermissionDenied,
@@ -338,6 +339,61 @@ def test_second_decision_on_the_same_stage_is_already_decided(world: World) -> N
     before = _snapshot(w)
     with w.sessions() as s, pytest.raises(AlreadyDecided, match="已由其他审核人"):
         review.decide(s, report_id=w.report_id, reviewer_id=w.head, decision="approve", expected_version=1)
+    assert _snapshot(w) == before
+
+
+def test_colleague_at_the_same_stage_was_faster(world: World) -> None:
+    w = world
+    with w.sessions() as s:
+        head2 = make_user(s, "head2", role="reviewer", review_stage="body_head").id
+        s.commit()
+    _submit_and_check(w)
+    _decide(w, w.head, "approve")
+    before = _snapshot(w)
+    with w.sessions() as s, pytest.raises(AlreadyDecided):
+        review.decide(
+            s,
+            report_id=w.report_id,
+            reviewer_id=head2,
+            decision="return",
+            expected_version=1,
+            reason_codes=["x"],
+        )
+    assert _snapshot(w) == before
+
+
+def test_upload_replaces_the_draft_and_returns_notes(world: World, corpus) -> None:
+    w = world
+    data = (corpus / "lushaer_2024.txt").read_bytes()
+    rev = _row(w).draft_revision
+    with w.sessions() as s:
+        notes = drafts.import_upload(
+            s,
+            report_id=w.report_id,
+            data=data,
+            filename="lushaer_2024.txt",
+            expected_revision=rev,
+            actor_id=w.submitter,
+        )
+    assert isinstance(notes, list)
+    row = _row(w)
+    assert row.draft_revision == rev + 1
+    assert "鲁沙尔" in Report.from_dict(row.draft).full_text
+
+
+def test_unreadable_upload_is_rejected(world: World) -> None:
+    w = world
+    before = _snapshot(w)
+    with w.sessions() as s, pytest.raises(ImportRejected) as exc:
+        drafts.import_upload(
+            s,
+            report_id=w.report_id,
+            data=b"PK\x03\x04not really a docx",
+            filename="report.docx",
+            expected_revision=_row(w).draft_revision,
+            actor_id=w.submitter,
+        )
+    assert exc.value.code == 422 and "report.docx" in exc.value.message
     assert _snapshot(w) == before
 
 

@@ -155,7 +155,19 @@ def _check_reviewer(session: Session, reviewer: User, report: ReportRow, stage: 
     if reviewer.jurisdiction_id != body.jurisdiction_id:
         raise PermissionDenied("该报告不属于您负责审核的辖区")
     if reviewer.review_stage not in (None, stage):
+        if _stage_decided(session, report, reviewer.review_stage):
+            raise AlreadyDecided()  # a colleague at the reviewer's stage was faster
         raise PermissionDenied(f"报告当前处于“{stage_label(stage)}”环节，不由您审核")
+
+
+def _stage_decided(session: Session, report: ReportRow, stage: str | None) -> bool:
+    version_id = get_version(session, report.id, report.latest_version).id
+    found = session.scalar(
+        select(ReviewDecision.id).where(
+            ReviewDecision.version_id == version_id, ReviewDecision.stage == stage
+        )
+    )
+    return found is not None
 
 
 def _clean_comments(comments: dict[int | None, str]) -> dict[int | None, str]:
