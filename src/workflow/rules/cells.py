@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from itertools import chain
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 
 from workflow.domain.bodies import BodyType
 from workflow.domain.formats import FORMATS, TABLE_NAMES, ColumnKind, FormatId, TableDef
@@ -28,45 +28,66 @@ TABLE_IDS = ("t2", "t3", "t4")
 # ---------------------------------------------------------------- the grid: one pass over a table's cells
 
 
-@dataclass(frozen=True, slots=True)
 class Grid:
     """A table's numbers in its format's row and column order, read once per validation.
 
-    `values[row]` holds the row's numbers (None for a blank, missing or non-numeric cell); a row
-    absent from the table is absent here.  `clean` says every row is there and every cell is a
-    whole number ≥ 0, so the cell rules (A1, A2) have nothing to say and the arithmetic rules need
-    not look for blanks.  Validate-only must run thousands of reports a second: the rules of
-    families A and B share this pass instead of each walking the cells again.
+    `row(key)` gives a row's numbers (None for a blank, missing or non-numeric cell), or None for a
+    missing row.  When every row has all its cells, `flat` holds all numbers row after row (`width`
+    per row), so the arithmetic rules can check a whole table with a few C-level calls.  `clean`
+    says, besides, that every number is a whole number ≥ 0: A1 and A2 have nothing to say and no
+    sum meets a blank.  Validate-only must run thousands of reports a second: families A, B and C
+    share this one pass instead of each walking the cells again.
     """
 
-    values: dict[str, tuple[Number | None, ...]]
-    clean: bool
+    __slots__ = ("flat", "width", "index", "clean", "_rows")
+
+    def __init__(
+        self,
+        flat: list[Number | None] | None,
+        width: int,
+        index: dict[str, int],
+        clean: bool,
+        rows: dict[str, tuple[Number | None, ...]] | None = None,
+    ) -> None:
+        self.flat = flat
+        self.width = width
+        self.index = index  # row key → position in format order
+        self.clean = clean
+        self._rows = rows
+
+    def row(self, key: str) -> tuple[Number | None, ...] | None:
+        if self.flat is not None:
+            i = self.index.get(key)
+            if i is None:
+                return None
+            return tuple(self.flat[i * self.width : (i + 1) * self.width])
+        return self._rows.get(key) if self._rows is not None else None
 
 
-_VALUE = attrgetter("value")
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    rows: tuple[tuple[str, tuple[str, ...]], ...]  # (row key, its column keys) in format order
+    index: dict[str, int]
+    width: int  # columns per row when every row has the same columns, else 0
+    row_getter: Callable[[dict[str, dict[str, Cell]]], tuple[dict[str, Cell], ...]]
+    cell_getter: Callable[[dict[str, Cell]], tuple[Cell, ...]] | None
+    counts_only: bool
 
 
-def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Cell]], tuple[Cell, ...]]:
-    """The cells of `keys` as a tuple, at C speed; KeyError when one is missing."""
-    if len(keys) == 1:
-        only = keys[0]
-        return lambda cells: (cells[only],)
-    return itemgetter(*keys)
+def _layout(t: TableDef) -> _Layout:
+    rows = tuple((r.key, tuple(c.key for c in r.columns)) for r in t.rows)
+    uniform = len({cols for _, cols in rows}) == 1 and len(rows[0][1]) > 1
+    return _Layout(
+        rows=rows,
+        index={k: i for i, (k, _) in enumerate(rows)},
+        width=len(rows[0][1]) if uniform else 0,
+        row_getter=itemgetter(*(k for k, _ in rows)),
+        cell_getter=itemgetter(*rows[0][1]) if uniform else None,
+        counts_only=all(c.kind is ColumnKind.COUNT for r in t.rows for c in r.columns),
+    )
 
 
-# (format, table) → [(row key, getter of its cells, column keys)]
-_LAYOUT = {
-    (f, t.id): [
-        (r.key, _getter(tuple(c.key for c in r.columns)), tuple(c.key for c in r.columns)) for r in t.rows
-    ]
-    for f, spec in FORMATS.items()
-    for t in spec.tables
-}
-_COUNTS_ONLY = {
-    (f, t.id): all(c.kind is ColumnKind.COUNT for r in t.rows for c in r.columns)
-    for f, spec in FORMATS.items()
-    for t in spec.tables
-}
+_LAYOUTS = {(f, t.id): _layout(t) for f, spec in FORMATS.items() for t in spec.tables}
 
 
 def grid(ctx: Context, table_id: str) -> Grid | None:
@@ -77,29 +98,33 @@ def grid(ctx: Context, table_id: str) -> Grid | None:
         table = ctx.report.tables.get(table_id)
         if table is None or not table.present:
             return None
-        got = ctx.cache[key] = _read(table, ctx.report.format, table_id)
+        got = ctx.cache[key] = _read(table, _LAYOUTS[(ctx.report.format, table_id)])
     return got  # type: ignore[no-any-return]
 
 
-def _read(table: Table, fmt: FormatId, table_id: str) -> Grid:
-    values: dict[str, tuple[Number | None, ...]] = {}
-    rows = table.rows
-    complete = True
-    for key, getter, columns in _LAYOUT[(fmt, table_id)]:
-        cells = rows.get(key)
-        if cells is None:
-            complete = False
-            continue
+def _read(table: Table, layout: _Layout) -> Grid:
+    if layout.cell_getter is not None:
         try:
-            values[key] = tuple(map(_VALUE, getter(cells)))
-        except KeyError:  # a missing cell
-            complete = False
-            values[key] = tuple(c.value if (c := cells.get(k)) is not None else None for k in columns)
-    clean = False
-    if complete and _COUNTS_ONLY[(fmt, table_id)]:
-        flat = list(chain.from_iterable(values.values()))
-        clean = set(map(type, flat)) == {int} and min(flat) >= 0  # type: ignore[type-var, operator]
-    return Grid(values, clean)
+            cells = chain.from_iterable(map(layout.cell_getter, layout.row_getter(table.rows)))
+            flat: list[Number | None] = [c.value for c in cells]  # measured faster than map(attrgetter)
+        except KeyError:  # a missing row or cell: the slow path says which
+            pass
+        else:
+            return Grid(flat, layout.width, layout.index, layout.counts_only and _whole(flat))
+    rows: dict[str, tuple[Number | None, ...]] = {}
+    for key, columns in layout.rows:
+        got = table.rows.get(key)
+        if got is not None:
+            rows[key] = tuple(c.value if (c := got.get(k)) is not None else None for k in columns)
+    return Grid(None, layout.width, layout.index, False, rows)
+
+
+def _whole(flat: list[Number | None]) -> bool:
+    """Every value a whole number ≥ 0 (None makes min() raise; a Decimal makes the sum a Decimal)."""
+    try:
+        return min(flat) >= 0 and type(sum(flat)) is int  # type: ignore[type-var, operator, arg-type]
+    except TypeError:
+        return False
 
 
 # ---------------------------------------------------------------- label normalisation

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from operator import add, le
 
 from workflow.domain.formats import FORMATS, T3_COLUMNS, T3_LEGAL_PERSON_COLUMNS, FormatId
 from workflow.domain.model import Number, Table
@@ -20,6 +21,16 @@ COLUMNS = tuple(c.key for c in T3_COLUMNS)
 COLUMN_LABELS = {c.key: c.label for c in T3_COLUMNS}
 ROW_ORDER = {f: tuple((r.key, r.label) for r in spec.table("t3").rows) for f, spec in FORMATS.items()}
 RESULT_ROWS = {f: spec.t3_result_rows() for f, spec in FORMATS.items()}
+
+
+def _span(fmt: FormatId) -> tuple[int, int, int]:
+    keys = FORMATS[fmt].table("t3").row_keys
+    at = [keys.index(k) for k in RESULT_ROWS[fmt]]
+    assert at == list(range(at[0], at[-1] + 1)), "result rows must be consecutive"
+    return at[0], at[-1], keys.index("total")
+
+
+RESULT_SPAN = {f: _span(f) for f in FORMATS}  # (first result row, last result row, 总计 row)
 FORWARD_LIMIT = Decimal("0.3")  # B5: more than 30 % of new requests carried forward
 _SENTENCE_END = "。；;！？!?\n"
 
@@ -63,16 +74,24 @@ assert COLUMNS[_TOTAL + 1 :] == () and len(ROW_PARTS) == _TOTAL
 # ---------------------------------------------------------------- B1
 
 
+def _rows_add_up(flat: list[Number | None]) -> bool:
+    """Every row's parts sum to its 总计, checked at C speed: a row's seven cells sum to 2 × 总计."""
+    width = len(COLUMNS)
+    sums = list(map(sum, zip(*[iter(flat)] * width, strict=True)))
+    totals = flat[_TOTAL::width]
+    return sums == list(map(add, totals, totals))  # type: ignore[arg-type]
+
+
 def check_row_totals(ctx: Context, out: Emitter) -> None:
     g = _grid(ctx, out)
     if g is None:
         return
-    fmt = ctx.report.format
-    values = g.values
+    if g.clean and g.flat is not None and _rows_add_up(g.flat):
+        return
     unassessed: list[str] = []
-    for key, label in ROW_ORDER[fmt]:
-        vals = values.get(key)
-        if vals is None or (not g.clean and None in vals):
+    for key, label in ROW_ORDER[ctx.report.format]:
+        vals = g.row(key)
+        if vals is None or None in vals:
             unassessed.append(label)
             continue
         expected = sum(vals[:_TOTAL])  # type: ignore[arg-type]
@@ -89,17 +108,24 @@ def check_row_totals(ctx: Context, out: Emitter) -> None:
 # ---------------------------------------------------------------- B2
 
 
+def _columns_add_up(flat: list[Number | None], fmt: FormatId) -> bool:
+    """（七）总计 = the result rows, per column; the result rows are consecutive in both formats."""
+    width = len(COLUMNS)
+    first, last, total_at = RESULT_SPAN[fmt]
+    block = flat[first * width : (last + 1) * width]
+    sums = [sum(block[c::width]) for c in range(width)]  # type: ignore[arg-type]
+    return sums == flat[total_at * width : (total_at + 1) * width]
+
+
 def check_column_totals(ctx: Context, out: Emitter) -> None:
     g = _grid(ctx, out)
     if g is None:
         return
-    values = g.values
-    result_rows = [values.get(k) for k in RESULT_ROWS[ctx.report.format]]
-    totals = values.get("total")
-    if g.clean:
-        sums = list(map(sum, zip(*result_rows, strict=True)))  # type: ignore[arg-type]
-        if totals is not None and sums == list(totals):
-            return
+    fmt = ctx.report.format
+    if g.clean and g.flat is not None and _columns_add_up(g.flat, fmt):
+        return
+    result_rows = [g.row(k) for k in RESULT_ROWS[fmt]]
+    totals = g.row("total")
     unassessed: list[str] = []
     for i, col in enumerate(COLUMNS):
         parts = [None if r is None else r[i] for r in result_rows]
@@ -124,15 +150,18 @@ def check_column_totals(ctx: Context, out: Emitter) -> None:
 def _balance_rows(g: Grid) -> list[tuple[Number | None, ...]]:
     """new, carried, total, forward: a row of Nones for a missing row."""
     none = (None,) * len(COLUMNS)
-    return [g.values.get(k, none) for k in ("new", "carried", "total", "forward")]
+    return [g.row(k) or none for k in ("new", "carried", "total", "forward")]
 
 
 def check_balance(ctx: Context, out: Emitter) -> None:
     g = _grid(ctx, out)
     if g is None:
         return
+    new, carried, done, forward = _balance_rows(g)
+    if g.clean and list(map(add, new, carried)) == list(map(add, done, forward)):  # type: ignore[arg-type]
+        return
     unassessed: list[str] = []
-    for col, n, c, d, f in zip(COLUMNS, *_balance_rows(g), strict=True):
+    for col, n, c, d, f in zip(COLUMNS, new, carried, done, forward, strict=True):
         if n is None or c is None or d is None or f is None:
             unassessed.append(COLUMN_LABELS[col])
         elif n + c != d + f:
@@ -154,6 +183,8 @@ def check_forward_not_above_new(ctx: Context, out: Emitter) -> None:
     if g is None:
         return
     new, _, _, forward = _balance_rows(g)
+    if g.clean and all(map(le, forward, new)):  # type: ignore[arg-type]
+        return
     unassessed: list[str] = []
     for col, n, f in zip(COLUMNS, new, forward, strict=True):
         if n is None or f is None:

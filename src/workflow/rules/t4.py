@@ -10,6 +10,7 @@ import re
 
 from workflow.domain.formats import T4, T4_COLUMN_KEYS
 from workflow.domain.model import Number, Table
+from workflow.rules.cells import grid
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, total
 from workflow.rules.t3 import sentence_at
 from workflow.rules.textscan import BREAKS, Found, Scan, find, scan
@@ -20,7 +21,6 @@ GROUP_LABELS = {
     "direct": "行政诉讼（未经复议直接起诉）",
     "after_review": "行政诉讼（复议后起诉）",
 }
-PARTS = T4_COLUMN_KEYS[:4]  # upheld, corrected, other, pending
 TEXT_SECTIONS = (1, 4)
 
 
@@ -40,18 +40,25 @@ def _t4(ctx: Context, out: Emitter) -> Table | None:
 
 
 def check_group_totals(ctx: Context, out: Emitter) -> None:
-    table = _t4(ctx, out)
-    if table is None:
+    g = grid(ctx, "t4")
+    if g is None:
+        out.skip("表四缺失，无法核对")
         return
+    if g.clean and g.flat is not None:
+        # A group's five cells sum to 2 × 总计 exactly when its four results sum to 总计.
+        flat: list[int] = g.flat  # type: ignore[assignment]  # clean: whole numbers only
+        width = len(T4_COLUMN_KEYS)
+        sums = [sum(flat[i : i + width]) for i in range(0, len(flat), width)]
+        if sums == [2 * t for t in flat[width - 1 :: width]]:
+            return
     unassessed: list[str] = []
     for group in GROUPS:
-        cells = table.rows.get(group) or {}
-        parts = [c.value if (c := cells.get(k)) is not None else None for k in PARTS]
-        expected = total(parts)
-        actual = table.value(group, "total")
-        if expected is None or actual is None:
+        vals = g.row(group)
+        if vals is None or None in vals:
             unassessed.append(GROUP_LABELS[group])
-        elif expected != actual:
+            continue
+        expected, actual = sum(vals[:-1]), vals[-1]  # type: ignore[arg-type]
+        if expected != actual:
             out.add(
                 _loc(group, "total"),
                 f"表四{GROUP_LABELS[group]}：总计应等于结果维持、结果纠正、其他结果、尚未审结之和 {expected}，"
