@@ -14,7 +14,14 @@ from decimal import Decimal
 from workflow.domain.formats import T3_GROUP_LABELS, T3_LEGAL_PERSON_COLUMNS
 from workflow.domain.model import Number, Table
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, total
-from workflow.rules.textscan import BREAKS, COMPARISON, Found, Scan, find, scan, statement, statement_before
+from workflow.rules.textscan import (
+    BREAKS,
+    COMPARISON,
+    Found,
+    Scan,
+    collect,
+    scan,
+)
 
 SECTIONS = (1, 3)
 REQUESTS = re.compile(r"申请")
@@ -22,12 +29,7 @@ REQUESTS = re.compile(r"申请")
 OFF_TOPIC = re.compile(r"政务服务|审批|许可|备案|工单|热线|信访|投诉|办件|便民服务")
 NOT_REQUESTS = re.compile(COMPARISON.pattern + r"|复议|诉讼|案件|主动公开")
 
-_RECEIVED = statement(r"(?<![未没])(?:收到|受理|新收|接收|共收)", gap=14)
-_CARRIED = statement(r"上年结转|上一年度结转|上年度结转|上年未办结", gap=8)
-_HANDLED = statement(r"办结|答复|办理完毕|处理完毕", gap=6)
 _FORWARD_WORDS = r"(?:结转|顺延|转入)(?:至|到)?下一?年度?"
-_FORWARD = statement(_FORWARD_WORDS, gap=8)
-_FORWARD_BEFORE = statement_before(_FORWARD_WORDS, gap=4)
 _NOTHING_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收)[^，。；\n]{0,15}?申请|无依申请")
 
 _GROUP_WORDS = {
@@ -38,8 +40,6 @@ _GROUP_WORDS = {
     "not_processed": r"不予处理",
     "other": r"其他处理",
 }
-# The group word then at most 4 characters, none a digit or 信/文 (予以公开政府信息…条 is 主动公开).
-_GROUPS = {g: re.compile(rf"(?:{w})[^\d{BREAKS}信文]{{0,4}}?(\d+)件") for g, w in _GROUP_WORDS.items()}
 _APPLICANTS = {
     "natural": r"自然人",
     "legal_persons": r"法人(?:或|和|及)其他组织|法人",
@@ -48,7 +48,36 @@ _APPLICANTS = {
     "welfare": r"社会公益组织",
     "legal": r"法律服务机构",
 }
-_APPLICANT_PATTERNS = {k: statement(w, gap=6) for k, w in _APPLICANTS.items()}
+
+
+def _after(name: str, keywords: str, gap: int, also_not: str = "") -> str:
+    """`<keyword> … N件`: at most `gap` characters, none a digit or a clause break, in between."""
+    return rf"(?P<{name}>(?:{keywords})[^\d{BREAKS}{also_not}]{{0,{gap}}}?(?P<n_{name}>\d+)件)"
+
+
+def _before(name: str, keywords: str, gap: int) -> str:
+    """`N件 … <keyword>` ("1件结转下年度继续办理")."""
+    return rf"(?P<{name}>(?<![\d.])(?P<n_{name}>\d+)件[^\d{BREAKS}]{{0,{gap}}}?(?:{keywords}))"
+
+
+# Every statement of the family in one alternation, so each request clause is searched once.  The
+# outer group's name says which statement matched ("forward__before" counts as "forward").
+_STATEMENTS = re.compile(
+    "|".join(
+        [
+            _after("received", r"(?<![未没])(?:收到|受理|新收|接收|共收)", 14),
+            _after("carried", r"上年结转|上一年度结转|上年度结转|上年未办结", 8),
+            _after("handled", r"办结|答复|办理完毕|处理完毕", 6),
+            _after("forward", _FORWARD_WORDS, 8),
+            _before("forward__before", _FORWARD_WORDS, 4),
+            # A result group then at most 4 characters, none 信/文 (予以公开政府信息…条 is 主动公开).
+            *(_after(f"g_{g}", w, 4, also_not="信文") for g, w in _GROUP_WORDS.items()),
+            *(_after(f"a_{k}", w, 6) for k, w in _APPLICANTS.items()),
+        ]
+    )
+)
+
+
 _SHARE = re.compile(r"(\d+)件[，,（(]?(?:占|约占)[^\d%。；\n]{0,8}?(\d+(?:\.\d+)?)%")
 _SHARE_SUBJECT = re.compile("|".join(_GROUP_WORDS.values()) + "|" + "|".join(_APPLICANTS.values()))
 
@@ -61,21 +90,32 @@ def _t3(ctx: Context, out: Emitter) -> Table | None:
     return t
 
 
-def _find(ctx: Context, *patterns: re.Pattern[str], sc: Scan | None = None) -> Found:
-    return find(
-        sc or scan(ctx),
-        SECTIONS,
-        *patterns,
-        topic=REQUESTS,
-        off_topic=OFF_TOPIC,
-        exclude=NOT_REQUESTS,
-        year=ctx.year,
+def _statements(ctx: Context) -> dict[str, Found]:
+    """Every statement's numbers in the request clauses of sections 一 and 三, found once per report."""
+    got: dict[str, Found] | None = ctx.cache.get("F.statements")
+    if got is not None:
+        return got
+    pairs = collect(
+        scan(ctx), SECTIONS, topic=REQUESTS, off_topic=OFF_TOPIC, exclude=NOT_REQUESTS, year=ctx.year
     )
+    values: dict[str, list[int]] = {}
+    where: dict[str, list[int]] = {}
+    for n, clause in pairs:
+        for m in _STATEMENTS.finditer(clause):
+            name = m.lastgroup or ""
+            key = name.split("__")[0]
+            values.setdefault(key, []).append(int(m.group("n_" + name)))
+            where.setdefault(key, []).append(n)
+    got = ctx.cache["F.statements"] = {k: Found(tuple(v), tuple(where[k])) for k, v in values.items()}
+    return got
 
 
-def _statement(ctx: Context, out: Emitter, what: str, *patterns: re.Pattern[str]) -> Found | None:
-    """The statement's numbers; None (with a skip when ambiguous) unless exactly one was found."""
-    found = _find(ctx, *patterns)
+_NOTHING = Found()
+
+
+def _statement(ctx: Context, out: Emitter, what: str, name: str) -> Found | None:
+    """The statement's number; None (with a skip when ambiguous) unless exactly one was found."""
+    found = _statements(ctx).get(name, _NOTHING)
     if found.ambiguous:
         out.skip(
             f"文字中“{what}”出现了不同的数字（{'、'.join(map(str, sorted(set(found.values))))}），未比较"
@@ -106,7 +146,7 @@ def _compare(ctx: Context, out: Emitter, found: Found | None, row: str, label: s
 
 # ------------------------------------------------------------------ F1–F4
 def _f1(ctx: Context, out: Emitter) -> None:
-    found = _statement(ctx, out, "收到申请", _RECEIVED)
+    found = _statement(ctx, out, "收到申请", "received")
     if found is None or found.single is None or (t := _t3(ctx, out)) is None:
         return
     n, new, carried = found.single, t.value("new", "total"), t.value("carried", "total")
@@ -130,21 +170,22 @@ def _f1(ctx: Context, out: Emitter) -> None:
 
 
 def _f2(ctx: Context, out: Emitter) -> None:
-    _compare(ctx, out, _statement(ctx, out, "上年结转", _CARRIED), "carried", "二、上年结转", "上年结转")
+    _compare(ctx, out, _statement(ctx, out, "上年结转", "carried"), "carried", "二、上年结转", "上年结转")
 
 
 def _f3(ctx: Context, out: Emitter) -> None:
-    found = _statement(ctx, out, "办结", _HANDLED)
+    found = _statement(ctx, out, "办结", "handled")
     _compare(ctx, out, found, "total", "（七）总计", "办结")
 
 
 def _f4(ctx: Context, out: Emitter) -> None:
-    found = _statement(ctx, out, "结转下年度", _FORWARD, _FORWARD_BEFORE)
+    found = _statement(ctx, out, "结转下年度", "forward")
     forward = _compare(ctx, out, found, "forward", "四、结转下年度继续办理", "结转下年度")
     if forward is None:
         return
     # The text's own balance: received + carried = handled + forwarded, when all four are stated.
-    parts = [_find(ctx, p).single for p in (_RECEIVED, _CARRIED, _HANDLED)]
+    said = _statements(ctx)
+    parts = [said.get(k, _NOTHING).single for k in ("received", "carried", "handled")]
     new, carried, handled = parts
     if new is None or carried is None or handled is None:
         return
@@ -161,8 +202,8 @@ def _f4(ctx: Context, out: Emitter) -> None:
 def _f5(ctx: Context, out: Emitter) -> None:
     spec = ctx.report.spec
     t: Table | None = None
-    for group, pattern in _GROUPS.items():
-        found = _statement(ctx, out, T3_GROUP_LABELS[group], pattern)
+    for group in _GROUP_WORDS:
+        found = _statement(ctx, out, T3_GROUP_LABELS[group], f"g_{group}")
         if found is None or found.single is None:
             continue
         if t is None and (t := _t3(ctx, out)) is None:
@@ -187,6 +228,8 @@ def _f6(ctx: Context, out: Emitter) -> None:
     t = ctx.report.table("t3")
     denominators = _denominators(t)
     for n in SECTIONS:
+        if "%" not in sc.text(n):
+            continue
         for sentence in sc.sentences(n):
             if "%" not in sentence or not REQUESTS.search(sentence) or OFF_TOPIC.search(sentence):
                 continue
@@ -232,8 +275,8 @@ def _check_share(out: Emitter, section: int, count: int, written: str, denominat
 # ------------------------------------------------------------------ F7
 def _f7(ctx: Context, out: Emitter) -> None:
     t: Table | None = None
-    for key, pattern in _APPLICANT_PATTERNS.items():
-        found = _statement(ctx, out, _APPLICANT_LABELS[key], pattern)
+    for key in _APPLICANTS:
+        found = _statement(ctx, out, _APPLICANT_LABELS[key], f"a_{key}")
         if found is None or found.single is None:
             continue
         if t is None and (t := _t3(ctx, out)) is None:
@@ -274,8 +317,8 @@ _NOT_EXHAUSTIVE = re.compile(r"等|主要|重点|部分|以上|余|多条")
 
 def _f9(ctx: Context, out: Emitter) -> None:
     sc = scan(ctx)
-    for n in sorted(sc.texts):
-        if n == 0:
+    for n in (1, 2):  # 主动公开 figures live in 一 and 二
+        if "其中" not in sc.text(n):
             continue
         for sentence in sc.sentences(n):
             if "其中" not in sentence or "条" not in sentence or COMPARISON.search(sentence):
@@ -324,6 +367,9 @@ def _f10(ctx: Context, out: Emitter) -> None:
 
 def _nothing_received(ctx: Context, sc: Scan) -> int | None:
     for n in SECTIONS:
+        text = sc.text(n)
+        if not ("未" in text or "没有" in text or "无依申请" in text):
+            continue
         for sentence in sc.sentences(n):
             if "申请" not in sentence:
                 continue

@@ -8,7 +8,7 @@ from decimal import Decimal
 from workflow.domain.formats import T3_COLUMNS
 from workflow.domain.model import Number, Report
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
-from workflow.rules.textscan import name_core, normalize, period, same_body, scan
+from workflow.rules.textscan import Period, name_core, normalize, period_of, same_body, scan
 
 _T3_LABELS = {c.key: c.label for c in T3_COLUMNS}
 
@@ -131,13 +131,12 @@ def _e4(ctx: Context, out: Emitter) -> None:
             expected=y,
             actual=int(m.group(1)),
         )
-    _e4_period(y, ctx.report, out)
+    _e4_period(y, period_of(ctx), out)
     _e4_body(h.body_name, title, out)
     _e4_leftover(y, scan(ctx).text(1), out)
 
 
-def _e4_period(y: int, report: Report, out: Emitter) -> None:
-    p = period(report)
+def _e4_period(y: int, p: Period | None, out: Emitter) -> None:
     if p is None or p.start is None or p.end is None:
         return  # absent or unreadable: G5
     for when, label in ((p.start, "起始"), (p.end, "截止")):
