@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from pathlib import Path
 
 from workflow.domain.model import Report, Section
 from workflow.domain.samples import sample_report
@@ -61,3 +62,14 @@ def set_text(report: Report, section: int, text: str) -> None:
 
 def add_text(report: Report, section: int, text: str) -> None:
     set_text(report, section, report.section_text(section) + text)
+
+
+def corpus_report(corpus: Path, name: str, year: int | None = None) -> Report:
+    """A real report of shared/corpus, imported from its text."""
+    from workflow.importers import import_text  # the importer is another team's: import it only when used
+
+    return import_text((corpus / f"{name}.txt").read_text(encoding="utf-8"), year=year).report
+
+
+def family_findings(result: ValidationResult, families: str = "ABCD") -> list[Finding]:
+    return [f for f in result.findings if f.rule[0] in families]

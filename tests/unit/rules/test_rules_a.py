@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from helpers import TOWNSHIP, clean_report, findings, skipped
+from helpers import TOWNSHIP, check, clean_report, corpus_report, family_findings, findings, skipped
 
 from workflow.domain.formats import FORMATS, FormatId
 from workflow.domain.model import Table
@@ -212,3 +212,30 @@ def test_A5_skips_without_a_year() -> None:
     r = clean_report()
     r.header.year = None
     assert findings(r, "A5") == [] and skipped(r, "A5")
+
+
+# ---------------------------------------------------------------- the corpus (families A–D together)
+
+
+def test_A5_fires_on_lushaer_2024_and_A1_points_at_each_gap(corpus) -> None:
+    r = corpus_report(corpus, "lushaer_2024", year=2024)
+    result = check(r)
+    a5 = result.by_rule("A5")
+    assert len(a5) == 1 and "本年新制作数量" in a5[0].actual
+    a1 = {(f.where.table, f.where.row, f.where.column) for f in result.by_rule("A1")}
+    missing_t2 = {(("t2", row.key, None)) for row in r.spec.table("t2").rows if row.key != "regulations"}
+    blank_review = {("t4", "review", c) for c in ("upheld", "corrected", "other", "pending", "total")}
+    assert a1 == missing_t2 | {("t3", "new", None)} | blank_review
+    assert len(result.by_rule("C4")) == 1
+    errors = {f.rule for f in family_findings(result) if f.severity is Severity.ERROR}
+    assert errors == {"A1", "A5"}
+    assert {f.rule for f in family_findings(result)} == {"A1", "A5", "C4"}
+
+
+def test_A_to_D_pass_on_pingtan_2021_and_2022(corpus) -> None:
+    prev = corpus_report(corpus, "pingtan_2021")
+    cur = corpus_report(corpus, "pingtan_2022")
+    assert family_findings(check(prev)) == []
+    result = check(cur, prev)
+    assert family_findings(result) == []
+    assert not [n for n in result.not_assessed if n.rule[0] in "ABCD"]

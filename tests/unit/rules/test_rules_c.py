@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import add_text, clean_report, findings, set_text, skipped
+from helpers import add_text, clean_report, corpus_report, findings, set_text, skipped
 
 from workflow.domain.formats import T3_COLUMN_KEYS, T4_COLUMN_KEYS
 from workflow.domain.model import Report
@@ -190,3 +190,26 @@ def test_C4_skips_when_nothing_says_how_many_requests() -> None:
     set_text(r, 1, "")
     _t4(r, "direct", other=1)
     assert findings(r, "C4") == [] and skipped(r, "C4")
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+def test_C2_passes_on_pingtan_2022_and_fires_once_its_table_disagrees(corpus) -> None:
+    r = corpus_report(corpus, "pingtan_2022")
+    assert findings(r, "C2") == []  # "行政诉讼案件1件、行政复议案件2件" = 表四
+    r.tables["t4"].set("review", "total", 3)
+    got = findings(r, "C2")
+    assert [(f.where.row, f.expected, f.actual) for f in got] == [("review", 3, 2)]
+
+
+def test_C3_passes_on_pingtan_2022_all_closed_with_a_corrected_case(corpus) -> None:
+    r = corpus_report(corpus, "pingtan_2022")
+    assert r.tables["t4"].value("review", "corrected") == 1
+    assert findings(r, "C3") == []
+
+
+def test_C4_fires_on_lushaer_2024(corpus) -> None:
+    r = corpus_report(corpus, "lushaer_2024", year=2024)
+    got = findings(r, "C4")
+    assert [f.where for f in got] == [Locator(4, "t4", "direct", "total")]

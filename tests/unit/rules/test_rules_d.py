@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import TOWNSHIP, add_text, clean_pair, clean_report, findings, skipped
+from helpers import TOWNSHIP, add_text, clean_pair, clean_report, corpus_report, findings, skipped
 
 from workflow.domain.formats import FormatId
 from workflow.domain.model import Report, Table
@@ -182,3 +182,19 @@ def test_D6_passes_on_counts_mixed_with_regulations_or_last_year() -> None:
     _docs(r, "normative", 8, 1, 60)
     add_text(r, 1, "制发规章和行政规范性文件12件。较上年制发行政规范性文件增加3件。")
     assert findings(r, "D6") == []
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+def test_D1_passes_on_pingtan_2021_to_2022(corpus) -> None:
+    prev, cur = corpus_report(corpus, "pingtan_2021"), corpus_report(corpus, "pingtan_2022")
+    assert findings(cur, "D1", prev) == [] and not skipped(cur, "D1", prev)
+
+
+def test_D6_passes_on_pingtan_2022_and_fires_once_its_table_disagrees(corpus) -> None:
+    r = corpus_report(corpus, "pingtan_2022")
+    assert findings(r, "D6") == []  # 现行有效…698件, 本年度制发的规范性文件88件
+    r.tables["t2"].set("normative", "in_force", 699)
+    got = findings(r, "D6")
+    assert [(f.where.column, f.expected, f.actual) for f in got] == [("in_force", 699, 698)]
