@@ -72,6 +72,7 @@ class _Layout:
     row_getter: Callable[[dict[str, dict[str, Cell]]], tuple[dict[str, Cell], ...]]
     cell_getter: Callable[[dict[str, Cell]], tuple[Cell, ...]] | None
     counts_only: bool
+    kinds: tuple[tuple[ColumnKind, ...], ...]  # per row, its columns' kinds
 
 
 def _layout(t: TableDef) -> _Layout:
@@ -84,6 +85,7 @@ def _layout(t: TableDef) -> _Layout:
         row_getter=itemgetter(*(k for k, _ in rows)),
         cell_getter=itemgetter(*rows[0][1]) if uniform else None,
         counts_only=all(c.kind is ColumnKind.COUNT for r in t.rows for c in r.columns),
+        kinds=tuple(tuple(c.kind for c in r.columns) for r in t.rows),
     )
 
 
@@ -112,11 +114,24 @@ def _read(table: Table, layout: _Layout) -> Grid:
         else:
             return Grid(flat, layout.width, layout.index, layout.counts_only and _whole(flat))
     rows: dict[str, tuple[Number | None, ...]] = {}
-    for key, columns in layout.rows:
+    clean = True
+    for (key, columns), kinds in zip(layout.rows, layout.kinds, strict=True):
         got = table.rows.get(key)
-        if got is not None:
-            rows[key] = tuple(c.value if (c := got.get(k)) is not None else None for k in columns)
-    return Grid(None, layout.width, layout.index, False, rows)
+        if got is None:
+            clean = False
+            continue
+        values = rows[key] = tuple(c.value if (c := got.get(k)) is not None else None for k in columns)
+        clean = clean and all(map(_acceptable, values, kinds))
+    return Grid(None, layout.width, layout.index, clean, rows)
+
+
+def _acceptable(value: Number | None, kind: ColumnKind) -> bool:
+    """Nothing for A1/A2 to say about this value (表二's mixed columns, read cell by cell)."""
+    if value is None:
+        return False
+    if kind is ColumnKind.AMOUNT:
+        return value >= 0
+    return type(value) is int and (value >= 0 or kind is ColumnKind.SIGNED)
 
 
 def _whole(flat: list[Number | None]) -> bool:
