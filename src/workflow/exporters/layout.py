@@ -66,7 +66,8 @@ def grid(report: Report, tid: str) -> list[GRow]:
     table = report.table(tid)
     spec = report.spec.table(tid)
     rows = {"t2": _t2, "t3": _t3, "t4": _t4}[tid](table, spec)
-    rows += [[GCell(label, "label", TABLE_WIDTH[tid])] for label in table.extra_rows]
+    # An extra row keeps one (blank) value cell so that it reads back as a row, not as text.
+    rows += [[GCell(label, "label"), GCell("", "value", TABLE_WIDTH[tid] - 1)] for label in table.extra_rows]
     return rows
 
 

@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from workflow.domain.formats import FORMATS, TABLE_NAMES, TABLE_SECTION, FormatId
+from workflow.domain.formats import FORMATS, TABLE_SECTION, FormatId
 from workflow.domain.model import BLANK_MARKERS
 
 from . import labels as L
 from .finish import finish
+from .grid import fit, where
 from .header import looks_like_title
 from .types import ImportFailure, ImportNote, ImportResult
 
@@ -45,13 +46,31 @@ def is_data(cell: str) -> bool:
     return cell in BLANK_MARKERS or _NUMERIC.match(cell) is not None
 
 
+_LABEL, _BLANK, _VALUE = 0, 1, 2
+_KINDS: dict[str, int] = {}  # cell text -> kind; cells repeat across reports ("0", "1", labels)
+
+
+def _kind(cell: str) -> int:
+    kind = _KINDS.get(cell)
+    if kind is None:
+        kind = _BLANK if cell in BLANK_MARKERS else _VALUE if _NUMERIC.match(cell) else _LABEL
+        if len(_KINDS) > 50_000:
+            _KINDS.clear()
+        _KINDS[cell] = kind
+    return kind
+
+
 @dataclass(slots=True)
 class RawRow:
     table: str
     key: str
     label: str  # as written
     cells: list[str]
-    where: str
+    index: int  # the table row's position among all rows, for notes
+
+    @property
+    def where(self) -> str:
+        return where(self.table, self.index)
 
 
 @dataclass(slots=True)
@@ -132,8 +151,18 @@ class _Walker:
     # ------------------------------------------------------------ rows
     def row(self, cells: list[str]) -> None:
         self.n += 1
-        texts = [i for i, c in enumerate(cells) if c and not is_data(c)]
-        has_value = any(c and c not in BLANK_MARKERS for i, c in enumerate(cells) if i not in texts)
+        texts: list[int] = []
+        has_value = False
+        kinds = _KINDS
+        for i, c in enumerate(cells):
+            if c:
+                kind = kinds.get(c)
+                if kind is None:
+                    kind = _kind(c)
+                if kind == _LABEL:
+                    texts.append(i)
+                elif kind == _VALUE:
+                    has_value = True
         if not texts:
             if has_value:
                 self._unlabelled(cells)
@@ -215,7 +244,7 @@ class _Walker:
             self.w.markers21 += 1
         elif tid == "t2" and key in ("other_services", "procurement"):
             self._marker_2019_row(label)
-        self.w.rows.append(RawRow(tid, key, label, cells, self._where(tid)))
+        self.w.rows.append(RawRow(tid, key, label, cells, self.n))
 
     def _marker_2019_row(self, label: str) -> None:
         if label not in self.w.markers19:
@@ -237,27 +266,13 @@ class _Walker:
             part = fitted[i * 5 : i * 5 + 5]
             if part:
                 label = self.w.t4_labels.get(key, FORMATS[FormatId.F2021].table("t4").row(key).label)
-                self.w.rows.append(RawRow("t4", key, label, part, self._where("t4")))
+                self.w.rows.append(RawRow("t4", key, label, part, self.n))
 
     def _where(self, tid: str | None) -> str:
-        return f"{TABLE_NAMES.get(tid or '', '正文')} 第{self.n}个表格行"
+        return where(tid, self.n)
 
     def _note(self, tid: str, message: str) -> None:
         self.w.notes.append(ImportNote(self._where(tid), message))
-
-
-def fit(cells: list[str], width: int) -> list[str]:
-    """Cells after a label, fitted to `width` columns.
-
-    Too many: leading blanks go first (a label spanning columns), then trailing ones (a tab
-    left at the end of a copied line).  Too few: the missing ones are at the end.
-    """
-    start, end = 0, len(cells)
-    while end - start > width and not cells[start]:
-        start += 1
-    while end - start > width and not cells[end - 1]:
-        end -= 1
-    return cells[start:end]
 
 
 def walk(blocks: Iterable[Block]) -> Walk:

@@ -7,16 +7,30 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from workflow.domain.bodies import infer_body_type
-from workflow.domain.formats import FORMATS, TABLE_NAMES, FormatId, format_for_year
+from workflow.domain.formats import FORMATS, TABLE_NAMES, ColumnDef, FormatId, format_for_year
 from workflow.domain.model import Cell, Header, Report, Section, Table
 
 from . import header as H
+from .grid import fit
 from .types import ImportNote, ImportResult
 
 if TYPE_CHECKING:
     from .assemble import RawRow, Walk
 
 _DIGITS_ONLY = re.compile(r"^[0-9\s]+$")
+_COLUMNS: dict[tuple[FormatId, str, str], tuple[ColumnDef, ...]] = {
+    (f.id, t.id, r.key): r.columns for f in FORMATS.values() for t in f.tables for r in t.rows
+}
+_CELLS: dict[str, Cell] = {}  # Cell is immutable and the same texts recur: parse each once
+
+
+def _cell(raw: str) -> Cell:
+    cell = _CELLS.get(raw)
+    if cell is None:
+        if len(_CELLS) > 50_000:
+            _CELLS.clear()
+        cell = _CELLS[raw] = Cell.of(raw)
+    return cell
 
 
 def finish(w: Walk, *, body_type: str | None, year: int | None, body_name: str | None) -> ImportResult:
@@ -101,12 +115,10 @@ def _format(w: Walk, year: int | None) -> FormatId:
 
 def _tables(w: Walk, fmt: FormatId, notes: list[ImportNote]) -> dict[str, Table]:
     tables = {tid: Table(present=tid in w.seen, extra_rows=list(w.extra.get(tid, []))) for tid in TABLE_NAMES}
-    specs = {t.id: t for t in FORMATS[fmt].tables}
     for raw in w.rows:
         table = tables[raw.table]
-        try:
-            columns = specs[raw.table].row(raw.key).columns
-        except KeyError:
+        columns = _COLUMNS.get((fmt, raw.table, raw.key))
+        if columns is None:
             table.extra_rows.append(raw.label)
             notes.append(ImportNote(raw.where, f"“{raw.label}”不属于{FORMATS[fmt].name}，已列为多余行"))
             continue
@@ -116,15 +128,15 @@ def _tables(w: Walk, fmt: FormatId, notes: list[ImportNote]) -> dict[str, Table]
         cells = _cells(raw, len(columns), notes)
         if cells is None:
             continue
-        table.rows[raw.key] = {col.key: Cell.of(text) for col, text in zip(columns, cells, strict=False)}
+        table.rows[raw.key] = {col.key: _cell(text) for col, text in zip(columns, cells, strict=False)}
         table.labels[raw.key] = raw.label
     return tables
 
 
 def _cells(raw: RawRow, width: int, notes: list[ImportNote]) -> list[str] | None:
-    from .assemble import fit
-
     cells = fit(raw.cells, width)
+    if len(cells) == width:
+        return cells
     filled = [c for c in cells if c]
     if width > 1 and len(filled) == 1 and len(cells) < width:
         parts = filled[0].split()

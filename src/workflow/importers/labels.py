@@ -48,6 +48,7 @@ _T3_KEYS = frozenset(r.key for r in T3_2021.rows) | frozenset(r.key for r in T3_
 _GROUP_PREFIX = {"不予公开": "d", "无法提供": "u", "不予处理": "n", "其他处理": "o"}
 
 
+@lru_cache(maxsize=4096)
 def group_prefix(label: str) -> str | None:
     """'d' for a （三）不予公开 cell, …; '' for 三、本年度办理结果; None when not a group cell."""
     s = strip_numbering(norm(label))
