@@ -130,3 +130,21 @@ def clean_report(year: int = 2024, body_name: str = "鲁沙尔镇人民政府"):
     import random
 
     return sample_report(random.Random(7), year=year, body_name=body_name)
+
+
+def to_review(db, report_id: int, actor_id: int, content) -> int:
+    """Save `content` as the draft, explain its warnings, submit and check it: the report is in review."""
+    from workflow.db.models import ReportRow
+    from workflow.rules.catalog import validate
+    from workflow.services import checks, submission
+
+    with db.sessions() as s:
+        rev = s.get(ReportRow, report_id).draft_revision
+        drafts.save_draft(s, report_id=report_id, content=content, expected_revision=rev, actor_id=actor_id)
+        for f in validate(content).warnings:
+            drafts.explain_warning(
+                s, report_id=report_id, finding_key=f.key, text="已核实。", actor_id=actor_id
+            )
+        version_id = submission.submit(s, report_id=report_id, actor_id=actor_id)
+        checks.run_checks(s, version_id=version_id)
+        return s.get(ReportRow, report_id).latest_version

@@ -18,7 +18,15 @@ from workflow.domain.model import Report
 from workflow.services import drafts, review, submission
 from workflow.services.errors import ServiceError
 from workflow.web import dashboard, data, findings
-from workflow.web.deps import DB, ApiUser, report_for, require_role, reviewer_for
+from workflow.web.deps import (
+    DB,
+    ApiAdmin,
+    ApiReadReport,
+    ApiReviewer,
+    ApiReviewReport,
+    ApiUser,
+    ApiWriteReport,
+)
 from workflow.web.security import csrf_token
 from workflow.web.views_admin import pick_season
 from workflow.web.views_review import queue_rows
@@ -144,8 +152,7 @@ def list_reports(
 
 
 @router.get("/reports/{report_id}", response_model=ReportDetail, summary="报告详情（草稿与校验结果）")
-def get_report(report_id: int, user: ApiUser, db: DB) -> dict[str, Any]:
-    report = report_for(db, user, report_id)
+def get_report(report_id: int, user: ApiUser, db: DB, report: ApiReadReport) -> dict[str, Any]:
     draft = data.draft_of(report)
     return _summary(report) | {
         "draft": draft.to_dict(),
@@ -155,8 +162,7 @@ def get_report(report_id: int, user: ApiUser, db: DB) -> dict[str, Any]:
 
 
 @router.put("/reports/{report_id}/draft", response_model=Revision, summary="保存草稿（需当前版本号）")
-def put_draft(report_id: int, body: DraftIn, user: ApiUser, db: DB) -> Revision:
-    report = report_for(db, user, report_id, edit=True)
+def put_draft(report_id: int, body: DraftIn, user: ApiUser, db: DB, report: ApiWriteReport) -> Revision:
     try:
         content = Report.from_dict(body.content)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -173,8 +179,9 @@ def put_draft(report_id: int, body: DraftIn, user: ApiUser, db: DB) -> Revision:
 
 
 @router.post("/reports/{report_id}/explanations", response_model=StateOut, summary="说明一条警告")
-def post_explanation(report_id: int, body: ExplanationIn, user: ApiUser, db: DB) -> StateOut:
-    report = report_for(db, user, report_id, edit=True)
+def post_explanation(
+    report_id: int, body: ExplanationIn, user: ApiUser, db: DB, report: ApiWriteReport
+) -> StateOut:
     _service(
         drafts.explain_warning,
         session=db,
@@ -187,22 +194,21 @@ def post_explanation(report_id: int, body: ExplanationIn, user: ApiUser, db: DB)
 
 
 @router.post("/reports/{report_id}/submit", response_model=StateOut, summary="提交审核")
-def post_submit(report_id: int, user: ApiUser, db: DB) -> StateOut:
-    report = report_for(db, user, report_id, edit=True)
+def post_submit(report_id: int, user: ApiUser, db: DB, report: ApiWriteReport) -> StateOut:
     _service(submission.submit, session=db, report_id=report.id, actor_id=user.id)
     db.refresh(report)
     return StateOut(state=report.state)
 
 
 @router.post("/reports/{report_id}/withdraw", response_model=StateOut, summary="撤回")
-def post_withdraw(report_id: int, user: ApiUser, db: DB) -> StateOut:
-    report = report_for(db, user, report_id, edit=True)
+def post_withdraw(report_id: int, user: ApiUser, db: DB, report: ApiWriteReport) -> StateOut:
     return StateOut(state=_service(review.withdraw, session=db, report_id=report.id, actor_id=user.id))
 
 
 @router.post("/reports/{report_id}/decision", response_model=StateOut, summary="审核决定：通过或退回")
-def post_decision(report_id: int, body: DecisionIn, user: ApiUser, db: DB) -> StateOut:
-    report = reviewer_for(db, user, report_id)
+def post_decision(
+    report_id: int, body: DecisionIn, user: ApiUser, db: DB, report: ApiReviewReport
+) -> StateOut:
     comments = {(None if k == "general" else int(k)): v for k, v in body.comments.items() if v.strip()}
     state = _service(
         review.decide,
@@ -219,9 +225,8 @@ def post_decision(report_id: int, body: DecisionIn, user: ApiUser, db: DB) -> St
 
 @router.get("/review/queue", response_model=list[QueueItem], summary="审核队列")
 def get_queue(
-    user: ApiUser, db: DB, state: Annotated[str, Query(max_length=20)] = "in_review"
+    user: ApiReviewer, db: DB, state: Annotated[str, Query(max_length=20)] = "in_review"
 ) -> list[QueueItem]:
-    require_role(user, "reviewer", "admin")
     return [
         QueueItem(
             id=r["report"].id,
@@ -236,9 +241,8 @@ def get_queue(
 
 @router.get("/dashboard", response_model=Dashboard, summary="各单位报送情况（区政务公开办）")
 def get_dashboard(
-    user: ApiUser, db: DB, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+    user: ApiAdmin, db: DB, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
 ) -> Dashboard:
-    require_role(user, "admin")
     season = pick_season(db, year)
     rows = dashboard.season_status(db, season, now().date())
     return Dashboard(

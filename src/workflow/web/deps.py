@@ -4,11 +4,9 @@ Every page and API route takes one of `page_user` / `api_user` (or `optional_use
 public pages); roles and scopes are checked by the helpers below, never by hiding links.
 """
 
-from __future__ import annotations
-
 import time
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
@@ -111,3 +109,35 @@ def report_for(db: Session, user: User, report_id: int, *, edit: bool = False) -
 def reviewer_for(db: Session, user: User, report_id: int) -> ReportRow:
     require_role(user, "reviewer", "admin")
     return report_for(db, user, report_id)
+
+
+# Role and scope checks as dependencies: they run before the request body is validated, so a user
+# without the right gets 403 whatever they post (never a 422 that leaks the form's shape).
+def _role(user_dep: Any, *roles: str) -> Any:
+    async def dep(user: Annotated[User, Depends(user_dep)]) -> User:
+        require_role(user, *roles)
+        return user
+
+    return dep
+
+
+def _report(user_dep: Any, mode: str) -> Any:
+    def dep(report_id: int, user: Annotated[User, Depends(user_dep)], db: DB) -> ReportRow:
+        if mode == "review":
+            return reviewer_for(db, user, report_id)
+        return report_for(db, user, report_id, edit=mode == "write")
+
+    return dep
+
+
+SubmitterUser = Annotated[User, Depends(_role(page_user, "submitter"))]
+ReviewerUser = Annotated[User, Depends(_role(page_user, "reviewer", "admin"))]
+AdminUser = Annotated[User, Depends(_role(page_user, "admin"))]
+ApiReviewer = Annotated[User, Depends(_role(api_user, "reviewer", "admin"))]
+ApiAdmin = Annotated[User, Depends(_role(api_user, "admin"))]
+ReadReport = Annotated[ReportRow, Depends(_report(page_user, "read"))]
+WriteReport = Annotated[ReportRow, Depends(_report(page_user, "write"))]
+ReviewReport = Annotated[ReportRow, Depends(_report(page_user, "review"))]
+ApiReadReport = Annotated[ReportRow, Depends(_report(api_user, "read"))]
+ApiWriteReport = Annotated[ReportRow, Depends(_report(api_user, "write"))]
+ApiReviewReport = Annotated[ReportRow, Depends(_report(api_user, "review"))]

@@ -31,6 +31,8 @@ def too_large(limit: int) -> Upload:
 
 
 async def read_upload(request: Request, limit: int) -> Upload:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return Upload(error="请选择要上传的文件（.docx、.txt 或 .html）。", status=422)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + ENVELOPE:
         return too_large(limit)

@@ -16,7 +16,7 @@ from workflow.db.models import Body, Extension, Jurisdiction, Season, SeasonDead
 from workflow.domain.bodies import BodyType, infer_body_type
 from workflow.services import audit
 from workflow.web import dashboard
-from workflow.web.deps import DB, PageUser, require_role
+from workflow.web.deps import DB, AdminUser
 from workflow.web.security import hash_password
 from workflow.web.views_common import flash, redirect, render
 
@@ -35,8 +35,7 @@ def pick_season(db: Session, year: int | None) -> Season:
 
 
 @router.get("/admin")
-def dashboard_page(request: Request, user: PageUser, db: DB, year: int | None = None) -> Response:
-    require_role(user, "admin")
+def dashboard_page(request: Request, user: AdminUser, db: DB, year: int | None = None) -> Response:
     season = pick_season(db, year)
     rows = dashboard.season_status(db, season, now().date())
     counts = dashboard.count(rows)
@@ -52,8 +51,7 @@ def dashboard_page(request: Request, user: PageUser, db: DB, year: int | None = 
 
 
 @router.get("/admin/status.xlsx")
-def status_xlsx(user: PageUser, db: DB, year: int | None = None) -> Response:
-    require_role(user, "admin")
+def status_xlsx(user: AdminUser, db: DB, year: int | None = None) -> Response:
     season = pick_season(db, year)
     rows = dashboard.season_status(db, season, now().date())
     filename = f"status-{season.report_year}.xlsx"
@@ -65,8 +63,7 @@ def status_xlsx(user: PageUser, db: DB, year: int | None = None) -> Response:
 
 
 @router.get("/admin/bodies")
-def bodies_page(request: Request, user: PageUser, db: DB) -> Response:
-    require_role(user, "admin")
+def bodies_page(request: Request, user: AdminUser, db: DB) -> Response:
     ctx = {
         "bodies": list(db.scalars(select(Body).order_by(Body.code).limit(500))),
         "body_total": db.scalar(select(func.count(Body.id))),
@@ -80,7 +77,7 @@ def bodies_page(request: Request, user: PageUser, db: DB) -> Response:
 @router.post("/admin/bodies")
 def add_body(
     request: Request,
-    user: PageUser,
+    user: AdminUser,
     db: DB,
     name: Text,
     code: Text,
@@ -88,7 +85,6 @@ def add_body(
     body_type: Annotated[str, Form()] = "",
     contact_email: Text = "",
 ) -> Response:
-    require_role(user, "admin")
     btype = body_type or infer_body_type(name).value
     if btype not in BodyType._value2member_map_ or not name.strip() or not code.strip():
         flash(request, "请填写单位名称、编码并选择正确的单位类型。", "error")
@@ -116,7 +112,7 @@ def add_body(
 @router.post("/admin/users")
 def add_user(
     request: Request,
-    user: PageUser,
+    user: AdminUser,
     db: DB,
     username: Text,
     password: Text,
@@ -126,7 +122,6 @@ def add_user(
     jurisdiction_id: Annotated[str, Form()] = "",
     review_stage: Annotated[str, Form()] = "",
 ) -> Response:
-    require_role(user, "admin")
     if role not in ("submitter", "reviewer", "admin") or len(password) < 8 or not username.strip():
         flash(request, "请填写用户名、至少 8 位的密码，并选择角色。", "error")
         return redirect("/admin/bodies")
@@ -159,8 +154,7 @@ def add_user(
 
 
 @router.get("/admin/seasons")
-def seasons_page(request: Request, user: PageUser, db: DB) -> Response:
-    require_role(user, "admin")
+def seasons_page(request: Request, user: AdminUser, db: DB) -> Response:
     seasons = list(db.scalars(select(Season).order_by(Season.report_year.desc())))
     exts = list(db.scalars(select(Extension).order_by(Extension.id.desc()).limit(200)))
     bodies = {b.id: b for b in db.scalars(select(Body).where(Body.id.in_({e.body_id for e in exts})))}
@@ -171,12 +165,11 @@ def seasons_page(request: Request, user: PageUser, db: DB) -> Response:
 @router.post("/admin/seasons")
 def add_season(
     request: Request,
-    user: PageUser,
+    user: AdminUser,
     db: DB,
     report_year: Annotated[int, Form(ge=2008, le=2100)],
     internal_review_date: Annotated[date | None, Form()] = None,
 ) -> Response:
-    require_role(user, "admin")
     season = Season(report_year=report_year, internal_review_date=internal_review_date)
     db.add(season)
     try:
@@ -195,13 +188,12 @@ def add_season(
 def set_deadline(
     request: Request,
     season_id: int,
-    user: PageUser,
+    user: AdminUser,
     db: DB,
     body_type: Annotated[str, Form()],
     due_date: Annotated[date, Form()],
     locality: Text = "",
 ) -> Response:
-    require_role(user, "admin")
     if db.get(Season, season_id) is None or body_type not in BodyType._value2member_map_:
         raise HTTPException(404, "年度或单位类型不存在。")
     loc = locality.strip() or None
@@ -234,13 +226,12 @@ def set_deadline(
 def grant_extension(
     request: Request,
     season_id: int,
-    user: PageUser,
+    user: AdminUser,
     db: DB,
     body_code: Text,
     new_due_date: Annotated[date, Form()],
     reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    require_role(user, "admin")
     body = db.scalars(select(Body).where(Body.code == body_code.strip())).first()
     if db.get(Season, season_id) is None or body is None:
         flash(request, "年度或单位编码不存在。", "error")

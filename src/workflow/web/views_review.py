@@ -16,7 +16,7 @@ from workflow.domain.states import stage_label
 from workflow.services import review
 from workflow.services.errors import ServiceError
 from workflow.web import data, deadlines, findings, forms
-from workflow.web.deps import DB, PageUser, require_role, reviewer_for
+from workflow.web.deps import DB, PageUser, ReviewerUser, ReviewReport, reviewer_for
 from workflow.web.diff import diff_reports
 from workflow.web.views_common import flash, redirect, render
 
@@ -56,8 +56,7 @@ def queue_rows(db: Session, user: User, state: str | None) -> list[dict[str, Any
 
 
 @router.get("/review")
-def queue(request: Request, user: PageUser, db: DB, state: str = "in_review") -> Response:
-    require_role(user, "reviewer", "admin")
+def queue(request: Request, user: ReviewerUser, db: DB, state: str = "in_review") -> Response:
     if state and state not in QUEUE_STATES:
         raise HTTPException(422, "未知的状态筛选条件。")
     rows = queue_rows(db, user, state or None)
@@ -91,14 +90,12 @@ def _report_context(db: Session, report: ReportRow) -> dict[str, Any]:
 
 
 @router.get("/review/{report_id}")
-def review_page(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
-    report = reviewer_for(db, user, report_id)
+def review_page(request: Request, report_id: int, user: PageUser, db: DB, report: ReviewReport) -> Response:
     return render(request, "review/report.html", _report_context(db, report))
 
 
 @router.post("/review/{report_id}/decide")
-async def decide(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
-    report = reviewer_for(db, user, report_id)
+async def decide(request: Request, report_id: int, user: PageUser, db: DB, report: ReviewReport) -> Response:
     form = await request.form()
     decision = str(form.get("decision", ""))
     try:
@@ -135,9 +132,8 @@ async def decide(request: Request, report_id: int, user: PageUser, db: DB) -> Re
 
 
 @router.post("/review/bulk-approve")
-async def bulk_approve(request: Request, user: PageUser, db: DB) -> Response:
+async def bulk_approve(request: Request, user: ReviewerUser, db: DB) -> Response:
     """Approve several clean reports at once: each is decided on its own; failures are listed."""
-    require_role(user, "reviewer", "admin")
     form = await request.form()
     done, failed = 0, []
     for item in form.getlist("pick"):

@@ -14,7 +14,7 @@ from workflow.domain.model import Report
 from workflow.services import drafts, review, submission
 from workflow.services.errors import ServiceError, StaleVersion
 from workflow.web import data, findings, forms
-from workflow.web.deps import DB, PageUser, report_for, require_role
+from workflow.web.deps import DB, PageUser, ReadReport, SubmitterUser, WriteReport
 from workflow.web.upload import read_upload
 from workflow.web.views_common import flash, redirect, render
 
@@ -23,8 +23,7 @@ EDITABLE = ("draft", "returned", "needs_fixes")
 
 
 @router.get("/reports")
-def my_reports(request: Request, user: PageUser, db: DB) -> Response:
-    require_role(user, "submitter")
+def my_reports(request: Request, user: SubmitterUser, db: DB) -> Response:
     reports = list(db.scalars(select(ReportRow).where(ReportRow.body_id == user.body_id)))
     started = {r.season_id for r in reports}
     seasons = [s for s in data.open_seasons(db) if s.id not in started]
@@ -32,8 +31,9 @@ def my_reports(request: Request, user: PageUser, db: DB) -> Response:
 
 
 @router.post("/reports")
-def start_report(request: Request, user: PageUser, db: DB, season_id: Annotated[int, Form()]) -> Response:
-    require_role(user, "submitter")
+def start_report(
+    request: Request, user: SubmitterUser, db: DB, season_id: Annotated[int, Form()]
+) -> Response:
     try:
         rid = drafts.create_report(
             db, body_id=user.body_id, season_id=season_id, actor_id=user.id, content=None
@@ -81,8 +81,9 @@ def _form_page(
 
 
 @router.get("/reports/{report_id}/edit")
-def edit_form(request: Request, report_id: int, user: PageUser, db: DB, restore: str = "") -> Response:
-    report = report_for(db, user, report_id, edit=True)
+def edit_form(
+    request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport, restore: str = ""
+) -> Response:
     if restore:
         stashed = request.app.state.stash.take(restore, request.url.path)
         if stashed is not None:
@@ -92,8 +93,9 @@ def edit_form(request: Request, report_id: int, user: PageUser, db: DB, restore:
 
 
 @router.post("/reports/{report_id}/edit")
-async def save_form(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
-    report = report_for(db, user, report_id, edit=True)
+async def save_form(
+    request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport
+) -> Response:
     posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
         revision = int(posted.get("revision", ""))
@@ -156,8 +158,7 @@ async def save_form(request: Request, report_id: int, user: PageUser, db: DB) ->
 
 
 @router.post("/reports/{report_id}/upload")
-async def upload(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
-    report = report_for(db, user, report_id, edit=True)
+async def upload(request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport) -> Response:
     limit = request.app.state.settings.max_upload_bytes
     got = await read_upload(request, limit)
     if got.error:
@@ -184,10 +185,10 @@ def explain(
     report_id: int,
     user: PageUser,
     db: DB,
+    report: WriteReport,
     finding_key: Annotated[str, Form()],
     text: Annotated[str, Form()] = "",
 ) -> Response:
-    report = report_for(db, user, report_id, edit=True)
     try:
         drafts.explain_warning(db, report_id=report.id, finding_key=finding_key, text=text, actor_id=user.id)
         flash(request, "说明已保存。")
@@ -197,8 +198,7 @@ def explain(
 
 
 @router.post("/reports/{report_id}/submit")
-def submit(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
-    report = report_for(db, user, report_id, edit=True)
+def submit(request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport) -> Response:
     try:
         submission.submit(db, report_id=report.id, actor_id=user.id)
     except ServiceError as exc:
@@ -208,8 +208,7 @@ def submit(request: Request, report_id: int, user: PageUser, db: DB) -> Response
 
 
 @router.post("/reports/{report_id}/withdraw")
-def withdraw(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
-    report = report_for(db, user, report_id, edit=True)
+def withdraw(request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport) -> Response:
     try:
         review.withdraw(db, report_id=report.id, actor_id=user.id)
         flash(request, "报告已撤回，可以继续修改。")
@@ -224,9 +223,9 @@ def correction(
     report_id: int,
     user: PageUser,
     db: DB,
+    report: WriteReport,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    report = report_for(db, user, report_id, edit=True)
     if not reason.strip():
         flash(request, "请填写更正原因。", "error")
         return redirect(f"/reports/{report.id}")
@@ -240,8 +239,7 @@ def correction(
 
 
 @router.get("/reports/{report_id}")
-def status_page(request: Request, report_id: int, user: PageUser, db: DB) -> Response:
-    report = report_for(db, user, report_id)
+def status_page(request: Request, report_id: int, user: PageUser, db: DB, report: ReadReport) -> Response:
     version = data.latest_version(db, report)
     run = data.latest_run(db, version.id) if version else None
     found = list(run.findings) if run else []
