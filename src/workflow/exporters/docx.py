@@ -7,6 +7,7 @@ python-docx's cell()/merge() recompute the whole grid on every call, seconds per
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import docx
 from docx.oxml import OxmlElement
@@ -50,7 +51,7 @@ def _table(document: docx.document.Document, grid: list[GRow], width: int) -> No
         tbl.append(tr)
 
 
-def _tc(cell: GCell, *, restart: bool, cont: bool) -> OxmlElement:
+def _tc(cell: GCell, *, restart: bool, cont: bool) -> Any:
     tc = OxmlElement("w:tc")
     pr = OxmlElement("w:tcPr")
     if cell.colspan > 1:
