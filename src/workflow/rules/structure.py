@@ -128,13 +128,25 @@ def _g4(ctx: Context, out: Emitter) -> None:
         out.skip("报告缺少第六部分（见 G1），无法核对信息处理费情况")
         return
     text = scan(ctx).text(6)
-    if "信息处理费" in text or ("收费" in text and "信息处理" in text):
+    if _reports_fees(text):
         return
     out.add(
         Locator(6),
         "第六部分须说明信息处理费的收取情况（发出收费通知的件数和总金额、实际收取的总金额；没有也要写明）",
         actual=text.split("\n", 1)[0][:40] or "（空）",
     )
+
+
+def _reports_fees(text: str) -> bool:
+    """信息处理费 named, or a statement about charging for 信息公开/申请 ("本年度依申请公开未收取任何费用").
+
+    The looser second form keeps a plain but real fee statement from being an error; "暂无其它需要报告的
+    事项" and a bare "无" still are.
+    """
+    if "信息处理费" in text:
+        return True
+    money = "收费" in text or "费用" in text or "收取" in text
+    return money and ("信息处理" in text or "信息公开" in text or "申请" in text)
 
 
 # ------------------------------------------------------------------ G5

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from workflow.domain.model import Report
@@ -207,7 +208,7 @@ def find_in(pairs: Iterable[tuple[int, str]], *patterns: re.Pattern[str]) -> Fou
 
 # ------------------------------------------------------------------ 统计期限 and names (E4, G5, G6)
 _PERIOD_RANGE = re.compile(
-    r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|—|－|-|~|～)+(\d{4})年(\d{1,2})月(\d{1,2})日"
+    r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|—|－|-|~|～)+(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日"
 )
 PERIOD_WORDS = re.compile(r"统计(?:期限|时限|时段|周期|区间|时间)")
 
@@ -238,7 +239,8 @@ def period(report: Report) -> Period | None:
     m = _PERIOD_RANGE.search(text)
     if m is None:
         return Period(text)
-    g = [int(x) for x in m.groups()]
+    # "2024年1月1日至12月31日": the end year may be left implicit.
+    g = [int(x) if x is not None else int(m.group(1)) for x in m.groups()]
     return Period(text, (g[0], g[1], g[2]), (g[3], g[4], g[5]))
 
 
@@ -270,3 +272,9 @@ def same_body(a: str, b: str) -> bool:
     if not ca or not cb:
         return True
     return ca in normalize(b) or cb in normalize(a)
+
+
+@lru_cache(maxsize=4096)
+def name_likeness(a: str, b: str) -> float:
+    """How alike two body names are (0–1): 湟中区教育局 / 湟中区民政局 are alike, 多巴镇 / 鲁沙尔镇 are not."""
+    return SequenceMatcher(None, name_core(a), name_core(b)).ratio()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from workflow.domain.formats import T3_COLUMNS
 from workflow.domain.model import Number, Report
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
-from workflow.rules.textscan import Period, name_core, normalize, period_of, same_body, scan
+from workflow.rules.textscan import Period, name_core, name_likeness, normalize, period_of, same_body, scan
 
 _T3_LABELS = {c.key: c.label for c in T3_COLUMNS}
 
@@ -156,11 +156,15 @@ def _e4_body(body_name: str, title: str, out: Emitter) -> None:
         return
     written = m.group(1)
     if name_core(written) and not same_body(written, body_name):
+        # Names that share most of their words (the same place, a sibling department, or an
+        # abbreviation we do not know) are a question, not a certainty: warn.  Unlike names are an error.
+        alike = name_likeness(written, body_name) >= 0.5
         out.add(
             Locator(row="单位名称"),
             f"标题中的机关名称“{written}”与填报单位“{body_name}”不一致，是否沿用了其他单位的报告？",
             expected=body_name,
             actual=written,
+            severity=Severity.WARNING if alike else None,
         )
 
 

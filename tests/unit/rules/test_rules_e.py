@@ -124,3 +124,10 @@ def test_E5_fires_on_a_threefold_change_of_twenty_or_more() -> None:
     got = {f.where for f in findings(cur, "E5", prev)}
     assert got == {Locator(3, "t3", "new", "total"), Locator(4, "t4", "review", "total")}
     assert all(f.severity is Severity.NOTICE for f in findings(cur, "E5", prev))
+
+
+def test_E4_fires_only_as_warning_on_a_sibling_department_name() -> None:
+    r = clean_report()  # 西宁市湟中区教育局
+    r.header.title = "西宁市湟中区民政局2026年政府信息公开工作年度报告"
+    (f,) = findings(r, "E4")
+    assert f.severity is Severity.WARNING and f.where == Locator(row="单位名称")

@@ -215,3 +215,15 @@ def test_G9_fires_on_empty_none_and_vague() -> None:
         set_text(r, 5, text)
         (f,) = findings(r, "G9")
         assert f.severity is Severity.ERROR and f.where == Locator(5), text
+
+
+def test_G4_passes_on_a_plain_fee_statement() -> None:
+    r = clean_report()
+    set_text(r, 6, "本年度依申请公开政府信息未收取任何费用。")
+    assert findings(r, "G4") == []
+
+
+def test_G5_passes_when_the_end_year_is_implicit() -> None:
+    r = clean_report()
+    r.header.period_text = "本报告所列数据的统计期限为2026年1月1日至12月31日。"
+    assert findings(r, "G5") == []
