@@ -84,6 +84,8 @@ def _fresh_postgres_database(server: str) -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            # A throwaway database: commits need not wait for the disk (keeps the suite fast).
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     except Exception as exc:  # unreachable server: fail loudly, never skip
         admin.dispose()
         pytest.fail(f"{PG_URL_ENV} is set but PostgreSQL is unreachable: {exc}", pytrace=False)

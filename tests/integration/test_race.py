@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.db.factories import make_body, make_season, make_user
-from workflow.db.models import Body, ReportRow, ReviewDecision, ValidationRun
+from workflow.db.models import ReportRow, ReportVersion, ReviewDecision, ValidationRun
 from workflow.db.session import make_engine
 from workflow.domain.samples import sample_report
 from workflow.services import checks, drafts, review, submission
@@ -25,28 +25,57 @@ pytestmark = pytest.mark.integration
 
 
 def _reports_in_review(sessions: sessionmaker[Session], n: int) -> tuple[list[int], list[int]]:
-    """n reports of n bodies, each checked and waiting at the first stage; two reviewers of that stage."""
-    rng = random.Random(3)
+    """n reports of n bodies, checked and waiting at the first stage; two reviewers of that stage.
+
+    The first report takes the real path (create, submit, check); the others are copies written in one
+    transaction, which keeps the 200-round setup fast: the race under test is the decision.
+    """
     with sessions() as s:
         season = make_season(s, 2026)  # body_head, then district_office
         reviewers = [make_user(s, f"head{i}", role="reviewer", review_stage="body_head").id for i in (1, 2)]
-        bodies = [make_body(s, f"第{i}镇人民政府", code=f"t{i}").id for i in range(n)]
+        bodies = [make_body(s, f"第{i}镇人民政府", code=f"t{i}") for i in range(n)]
         s.commit()
-        season_id = season.id
-    report_ids = []
-    for body_id in bodies:
-        with sessions() as s:
-            name = s.get(Body, body_id).name  # type: ignore[union-attr]
-            content = sample_report(rng, body_name=name, year=2026)
-            rid = drafts.create_report(
-                s, body_id=body_id, season_id=season_id, actor_id=None, content=content
+        season_id, first_body = season.id, bodies[0]
+    content = sample_report(random.Random(3), body_name=first_body.name, year=2026)
+    with sessions() as s:
+        first = drafts.create_report(
+            s, body_id=first_body.id, season_id=season_id, actor_id=None, content=content
+        )
+    with sessions() as s:
+        vid = submission.submit(s, report_id=first, actor_id=None)
+    with sessions() as s:
+        assert checks.run_checks(s, version_id=vid)
+        template = s.get(ReportVersion, vid)
+        run = s.scalars(select(ValidationRun).where(ValidationRun.version_id == vid)).one()
+        assert template is not None and _row_state(s, first) == "in_review"
+        report_ids = [first]
+        for body in bodies[1:]:
+            row = ReportRow(
+                body_id=body.id,
+                season_id=season_id,
+                state="in_review",
+                draft=template.content,
+                draft_revision=1,
+                latest_version=1,
+                review_stage=0,
             )
-        with sessions() as s:
-            vid = submission.submit(s, report_id=rid, actor_id=None)
-        with sessions() as s:
-            assert checks.run_checks(s, version_id=vid)
-        report_ids.append(rid)
+            s.add(row)
+            s.flush()
+            version = ReportVersion(
+                report_id=row.id, number=1, content=template.content, content_hash=template.content_hash
+            )
+            s.add(version)
+            s.flush()
+            s.add(ValidationRun(version_id=version.id, catalog_version=run.catalog_version, status="done"))
+            report_ids.append(row.id)
+        s.commit()
     return report_ids, reviewers
+
+
+def _row_state(s: Session, report_id: int) -> str:
+    row = s.get(ReportRow, report_id)
+    assert row is not None
+    return row.state
 
 
 def _race(url: str, report_ids: list[int], reviewers: list[int]) -> Counter[str]:
