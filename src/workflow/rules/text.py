@@ -33,7 +33,7 @@ _FORWARD_WORDS = r"(?:结转|顺延|转入)(?:至|到)?下一?年度?"
 _NOTHING_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收)[^，。；\n]{0,15}?申请|无依申请")
 
 _GROUP_WORDS = {
-    "granted": r"(?<!不)予以公开|(?<!不予)(?<!部分)(?<!不)同意公开",
+    "granted": r"予以公开|同意公开",  # not after 不/不予/部分: checked in _statements
     "partial": r"部分公开",
     "refused": r"不予公开",
     "unavailable": r"无法提供",
@@ -57,7 +57,7 @@ def _after(name: str, keywords: str, gap: int, also_not: str = "") -> str:
 
 def _before(name: str, keywords: str, gap: int) -> str:
     """`N件 … <keyword>` ("1件结转下年度继续办理")."""
-    return rf"(?P<{name}>(?<![\d.])(?P<n_{name}>\d+)件[^\d{BREAKS}]{{0,{gap}}}?(?:{keywords}))"
+    return rf"(?P<{name}>(?P<n_{name}>\d+)件[^\d{BREAKS}]{{0,{gap}}}?(?:{keywords}))"
 
 
 # Every statement of the family in one alternation, so each request clause is searched once.  The
@@ -65,7 +65,7 @@ def _before(name: str, keywords: str, gap: int) -> str:
 _STATEMENTS = re.compile(
     "|".join(
         [
-            _after("received", r"(?<![未没])(?:收到|受理|新收|接收|共收)", 14),
+            _after("received", r"收到|受理|新收|接收|共收", 14),
             _after("carried", r"上年结转|上一年度结转|上年度结转|上年未办结", 8),
             _after("handled", r"办结|答复|办理完毕|处理完毕", 6),
             _after("forward", _FORWARD_WORDS, 8),
@@ -103,6 +103,8 @@ def _statements(ctx: Context) -> dict[str, Found]:
     for n, clause in pairs:
         for m in _STATEMENTS.finditer(clause):
             name = m.lastgroup or ""
+            if _negated(name, clause[max(0, m.start() - 2) : m.start()]):
+                continue
             key = name.split("__")[0]
             values.setdefault(key, []).append(int(m.group("n_" + name)))
             where.setdefault(key, []).append(n)
@@ -111,6 +113,18 @@ def _statements(ctx: Context) -> dict[str, Found]:
 
 
 _NOTHING = Found()
+# What may not come right before a statement's first character.  Checked here rather than as regex
+# look-behinds: look-behinds at the start of the alternation make every position try every branch.
+_NOT_AFTER = {
+    "received": ("未", "没", "没有"),
+    "forward__before": tuple("0123456789."),
+    "g_granted": ("不", "不予", "部分"),
+}
+
+
+def _negated(name: str, before: str) -> bool:
+    bad = _NOT_AFTER.get(name)
+    return bad is not None and before.endswith(bad)
 
 
 def _statement(ctx: Context, out: Emitter, what: str, name: str) -> Found | None:
