@@ -114,14 +114,19 @@ def _read(table: Table, layout: _Layout) -> Grid:
         else:
             return Grid(flat, layout.width, layout.index, layout.counts_only and _whole(flat))
     rows: dict[str, tuple[Number | None, ...]] = {}
-    clean = True
-    for (key, columns), kinds in zip(layout.rows, layout.kinds, strict=True):
+    for key, columns in layout.rows:
         got = table.rows.get(key)
-        if got is None:
-            clean = False
-            continue
-        values = rows[key] = tuple(c.value if (c := got.get(k)) is not None else None for k in columns)
-        clean = clean and all(map(_acceptable, values, kinds))
+        if got is not None:
+            rows[key] = tuple(c.value if (c := got.get(k)) is not None else None for k in columns)
+    # A uniform table gets here only when a row or cell is missing; 表二 is judged cell by cell.
+    clean = (
+        layout.cell_getter is None
+        and len(rows) == len(layout.rows)
+        and all(
+            all(map(_acceptable, rows[k], kinds))
+            for (k, _), kinds in zip(layout.rows, layout.kinds, strict=True)
+        )
+    )
     return Grid(None, layout.width, layout.index, clean, rows)
 
 
