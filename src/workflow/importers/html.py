@@ -23,6 +23,7 @@ _BREAKS = frozenset(
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _MAX_SPAN = 64
+_MAX_COLUMNS = 256  # no report table is wider; spans must not multiply a hostile page into millions of cells
 
 
 def html_blocks(data: bytes | str) -> Iterator[Block]:
@@ -151,6 +152,9 @@ class _Parser(HTMLParser):
         self._skip_covered(table)
         text = "".join(table.cell)
         start = len(row)
+        if start >= _MAX_COLUMNS:
+            table.cell = None
+            return
         row.append(text)
         row.extend([""] * (table.colspan - 1))
         if table.rowspan > 1:
@@ -161,7 +165,7 @@ class _Parser(HTMLParser):
     def _skip_covered(self, table: _Table) -> None:
         row = table.row
         assert row is not None
-        while table.rows_pending.get(len(row), 0) > 0:
+        while table.rows_pending.get(len(row), 0) > 0 and len(row) < _MAX_COLUMNS:
             row.append("")
 
     def _end_row(self) -> None:
