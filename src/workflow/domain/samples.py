@@ -135,7 +135,10 @@ def _table_three(rng: random.Random, with_requests: bool, previous: Report | Non
         if prev_t3 is not None:
             carried = int(prev_t3.value("forward", col) or 0)
         new = 0
-        if with_requests and (col == "natural" or rng.random() < 0.3):
+        prev_new = int(prev_t3.value("new", col) or 0) if prev_t3 is not None else None
+        if prev_new is not None and with_requests:
+            new = max(0, prev_new + rng.randint(-3, 3))
+        elif with_requests and (col == "natural" or rng.random() < 0.3):
             new = rng.randint(1, 30) if col == "natural" else rng.randint(0, 4)
         forward = min(new, rng.randint(0, max(0, int(new * 0.3))))
         handled = new + carried - forward
@@ -174,6 +177,34 @@ def _table_four(rng: random.Random, with_requests: bool) -> Table:
     return t
 
 
+_PROBLEMS = (
+    "政策解读形式较为单一",
+    "公开专栏更新不够及时",
+    "工作人员业务培训不足",
+    "基层公开内容的规范性有待提高",
+    "依申请公开答复文书不够规范",
+    "政务新媒体互动回应偏少",
+    "重点领域信息公开深度不足",
+    "公开目录梳理不够细致",
+)
+_MEASURES = (
+    "运用图表图解、问答等方式丰富政策解读",
+    "建立专栏更新台账，每月检查一次",
+    "每季度组织一次业务培训",
+    "制定公开内容审核清单，统一发布格式",
+    "修订依申请公开答复模板，增加法律审核环节",
+    "安排专人负责政务新媒体留言回复",
+    "细化重点领域公开事项清单，逐项落实责任",
+    "按季度更新主动公开目录",
+)
+_FIXES = (
+    "已组织专题培训并完成专栏整改",
+    "已修订工作制度并逐项整改到位",
+    "已完成栏目梳理，整改事项全部办结",
+    "已建立月度检查机制，问题已整改",
+)
+
+
 def _sections(rng: random.Random, report: Report, body_type: BodyType) -> dict[int, Section]:
     t3 = report.table("t3")
     new, carried = t3.value("new", "total"), t3.value("carried", "total")
@@ -194,11 +225,12 @@ def _sections(rng: random.Random, report: Report, body_type: BodyType) -> dict[i
         "（四）政府信息公开平台建设。加强政府网站信息公开专栏和政务新媒体管理，及时更新栏目内容。\n"
         f"（五）监督保障。{oversight}"
     )
-    problems = rng.choice(("政策解读形式较为单一", "公开专栏更新不够及时", "工作人员业务培训不足"))
+    problems = rng.sample(_PROBLEMS, 2)
+    measures = rng.sample(_MEASURES, 2)
     improvements = (
-        f"（一）存在的主要问题：一是{problems}；二是基层公开内容的规范性有待提高。\n"
-        "（二）改进情况：一是运用图表图解、问答等方式丰富政策解读；二是建立专栏更新台账，每月检查一次。\n"
-        "（三）上年度问题整改情况：针对上年度报告提出的问题，已组织专题培训并完成专栏整改。"
+        f"（一）存在的主要问题：一是{problems[0]}；二是{problems[1]}。\n"
+        f"（二）改进情况：一是{measures[0]}；二是{measures[1]}。\n"
+        f"（三）上年度问题整改情况：针对上年度报告提出的{rng.choice(_PROBLEMS)}问题，{rng.choice(_FIXES)}。"
     )
     other = "本年度未发出信息处理费收费通知，未收取信息处理费。"
     texts = {1: overview, 2: "", 3: "", 4: "", 5: improvements, 6: other}
