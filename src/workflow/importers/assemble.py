@@ -39,6 +39,8 @@ _NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _SECTION_TABLE = {2: "t2", 3: "t3", 4: "t4"}
 _INLINE_ROW = re.compile(r"^(\D{2,40}?)\s*((?:[+\-]?\d+(?:\.\d+)?\s*)+)$")
 _T4_WIDTH = 15
+_SPACED = re.compile(r"^[+\-]?\d[\d.]*(?:\s+[+\-]?\d[\d.]*)+$")  # "3 0 0 2": values in one cell
+_DIGITS = re.compile(r"^[\d\s.+\-]+$")
 
 
 def is_data(cell: str) -> bool:
@@ -115,6 +117,9 @@ class _Walker:
             if tid is not None:
                 self._header_cell(text, tid)
                 return
+            if _DIGITS.match(text):  # a row of bare numbers, copied without tabs
+                self.row(text.split())
+                return
             inline = _INLINE_ROW.match(text)
             if inline and L.match_row(inline.group(1).strip(), self.group):
                 self.row([inline.group(1).strip(), *inline.group(2).split()])
@@ -167,7 +172,7 @@ class _Walker:
             if has_value:
                 self._unlabelled(cells)
             return
-        if not has_value and len(texts) >= 2:
+        if not has_value and len(texts) >= 2 and not any(_SPACED.match(cells[i]) for i in texts):
             for i in texts:
                 self._header_cell(cells[i], L.token_table(cells[i]))
             return
@@ -259,7 +264,8 @@ class _Walker:
 
     def _t4_row(self, cells: list[str]) -> None:
         fitted = fit(cells, _T4_WIDTH)
-        if len(fitted) == 1 and len(fitted[0]) > 1:
+        self.w.seen.add("t4")
+        if len(fitted) == 1 and len(fitted[0]) >= 5:  # five counts or more run together
             self._note("t4", "表四的数字连在一起，无法分列，未导入")
             return
         for i, key in enumerate(("review", "direct", "after_review")):
