@@ -456,3 +456,23 @@ def test_report_versions_are_immutable(world: World) -> None:
         v.content_hash = "0" * 64
         with pytest.raises(Exception, match="immutable"):
             s.commit()
+
+
+def test_checks_resume_after_a_crash_and_store_once(world: World) -> None:
+    """A worker that died after claiming leaves checking + running; the next call finishes, once."""
+    w = world
+    with w.sessions() as s:
+        vid = submission.submit(s, report_id=w.report_id, actor_id=w.submitter)
+    with w.sessions() as s:
+        assert checks._claim(s, vid) is not None  # ... and the worker is killed here
+    assert _row(w).state == "checking"
+    with w.sessions() as s1, w.sessions() as s2:  # the sweeper's re-delivery, and a duplicate of it
+        assert checks.run_checks(s1, version_id=vid) is True
+        assert checks.run_checks(s2, version_id=vid) is False
+    assert _row(w).state == "in_review"
+    with w.sessions() as s:
+        runs = s.scalars(select(ValidationRun).where(ValidationRun.version_id == vid)).all()
+    assert [(r.status, r.attempts) for r in runs] == [("done", 2)]
+    with w.sessions() as s:
+        passed = s.scalars(select(AuditEvent).where(AuditEvent.action == "report.checks_passed")).all()
+    assert len(passed) == 1
