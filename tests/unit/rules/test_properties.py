@@ -9,10 +9,11 @@ from __future__ import annotations
 import random
 
 from helpers import TODAY
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from workflow.domain.formats import FORMATS, FormatId
+from workflow.domain.model import Report
 from workflow.domain.samples import sample_report
 from workflow.rules.catalog import validate
 
@@ -29,12 +30,25 @@ CELLS = [
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
+def _cases(r: Report) -> int:
+    return sum(r.table("t4").value(g, "total") or 0 for g in ("review", "direct", "after_review"))
+
+
+def _received(r: Report) -> int:
+    t3 = r.table("t3")
+    return (t3.value("new", "total") or 0) + (t3.value("carried", "total") or 0)
+
+
 @settings(max_examples=200, deadline=None)
 @given(seed=seeds, with_requests=st.booleans())
 def test_consistent_report_has_no_finding_from_families_a_to_d(seed: int, with_requests: bool) -> None:
     rng = random.Random(seed)
     previous = sample_report(rng, year=2025, with_requests=with_requests)
     report = sample_report(rng, year=2026, body_name=previous.header.body_name, previous=previous)
+    # samples.py (since 21c96af) can carry a body with no requests into a year with 表四 cases and
+    # still no request (new = prev_new ± 3 ≥ 0): C4 is right to flag that report, so it is left out
+    # here until the generator keeps new ≥ 1 when it makes cases (reported to the lead).
+    assume(not (_cases(report) and _received(report) == 0))
     result = validate(report, previous, today=TODAY)
     ours = [f for f in result.findings if f.rule[0] in FAMILIES]
     assert ours == []
