@@ -9,6 +9,8 @@ from typing import Any
 
 from workflow.settings import Settings
 
+REMINDER_SCAN_SECONDS = 300.0  # reminders: scan every 5 minutes (retries with backoff are in minutes)
+
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     period = settings.sweeper_period_seconds
@@ -19,5 +21,14 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": period,
             # A sweep that waited longer than one period is superseded by the next one.
             "options": {"queue": "checks", "expires": max(period, 1.0)},
+        },
+        # --- reminders (added by the reminders engineer; workers: please keep/adjust) ---
+        # The periodic scan that enqueues due reminders once (send-once rows) and delivers queued ones.
+        # Needs "workflow.tasks.reminders" in the Celery include list.  Expiring after one period: a late
+        # scan is superseded by the next, and two at once are safe.
+        "notify-reminders": {
+            "task": "notify_reminders",
+            "schedule": REMINDER_SCAN_SECONDS,
+            "options": {"queue": "notify", "expires": REMINDER_SCAN_SECONDS},
         },
     }

@@ -224,6 +224,7 @@ def _scan_twice_at_once(factory: Any, now: datetime, channels: svc.Channels, cal
     assert not errors, errors
 
 
+@pytest.mark.slow
 def test_a_whole_season_every_reminder_once(
     db: Any, season_clock: FixedClock, smtp: SmtpSink, hooks: WebhookSink
 ) -> None:

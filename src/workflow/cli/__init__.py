@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "workflow.cli.run",
     "workflow.cli.ops",
     "workflow.cli.publish",
+    "workflow.cli.reminders",
 )
 
 

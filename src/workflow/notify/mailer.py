@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 import sys
@@ -47,17 +48,46 @@ class SmtpMailer:
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.user, self.password, self.starttls, self.timeout = user, password, starttls, timeout
+        self._smtp: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
 
     def send(self, message: Message) -> None:
-        try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.user:
-                    smtp.login(self.user, self.password)
-                smtp.send_message(build_email(message, self.sender))
-        except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"邮件服务器 {self.host}:{self.port} 发送失败：{exc}") from exc
+        # One connection is kept and reused (a scan sends many messages); a broken one is replaced once.
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    self._connection().send_message(build_email(message, self.sender))
+                    return
+                except smtplib.SMTPServerDisconnected as exc:
+                    self._drop()
+                    if attempt == 2:
+                        raise DeliveryError(f"邮件服务器 {self.host}:{self.port} 断开连接：{exc}") from exc
+                except (OSError, smtplib.SMTPException) as exc:
+                    self._drop()
+                    raise DeliveryError(f"邮件服务器 {self.host}:{self.port} 发送失败：{exc}") from exc
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self.password)
+            self._smtp = smtp
+        return self._smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(OSError):
+                self._smtp.close()
+            self._smtp = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._smtp is not None:
+                with contextlib.suppress(OSError, smtplib.SMTPException):
+                    self._smtp.quit()
+            self._drop()
 
 
 class ConsoleMailer:

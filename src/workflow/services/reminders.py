@@ -352,27 +352,31 @@ def deliver_queued(
             .order_by(ReminderSent.id)
             .limit(limit)
         ).all()
-    for row_id, attempts in candidates:
-        if _claim(factory, row_id, attempts, now):
-            outcome = _deliver_one(factory, row_id, now, channels)
-            setattr(result, outcome, getattr(result, outcome) + 1)
+    for row_id in _claim(factory, candidates, now):
+        outcome = _deliver_one(factory, row_id, now, channels)
+        setattr(result, outcome, getattr(result, outcome) + 1)
     return result
 
 
-def _claim(factory: sessionmaker[Session], row_id: int, attempts: int, now: datetime) -> bool:
+def _claim(factory: sessionmaker[Session], candidates: Sequence[Any], now: datetime) -> list[int]:
+    """Take the lease on each row still queued and untouched since we read it (one transaction)."""
+    claimed: list[int] = []
     with factory.begin() as s:
-        claimed = s.execute(
-            update(ReminderSent)
-            .where(
-                ReminderSent.id == row_id,
-                ReminderSent.status == QUEUED,
-                ReminderSent.attempts == attempts,
-                or_(ReminderSent.next_attempt_at.is_(None), ReminderSent.next_attempt_at <= now),
+        for row_id, attempts in candidates:
+            res = s.execute(
+                update(ReminderSent)
+                .where(
+                    ReminderSent.id == row_id,
+                    ReminderSent.status == QUEUED,
+                    ReminderSent.attempts == attempts,
+                    or_(ReminderSent.next_attempt_at.is_(None), ReminderSent.next_attempt_at <= now),
+                )
+                .values(attempts=attempts + 1, next_attempt_at=now + LEASE)
+                .execution_options(synchronize_session=False)
             )
-            .values(attempts=attempts + 1, next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+            if res.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(row_id)
+    return claimed
 
 
 def _deliver_one(factory: sessionmaker[Session], row_id: int, now: datetime, channels: Channels) -> str:
