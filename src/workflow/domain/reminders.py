@@ -194,9 +194,11 @@ def _internal(
     active = _active(as_of, steps, internal + timedelta(days=1))
     if active is None:
         return []
-    left = cal.workdays_between(as_of, internal)
+    left = _workdays_left(as_of, internal, cal)
     reason = f"内部审核截止日期为{describe_day(internal)}，" + (
-        f"还有{left}个工作日，报告尚未提交" if left > 0 else "今天是内部审核截止日，报告尚未提交"
+        f"含今天还有{left}个工作日，报告尚未提交"
+        if as_of < internal
+        else "今天是内部审核截止日，报告尚未提交"
     )
     return [DueReminder("internal", internal, active[0], Audience.BODY, active[1], due, reason)]
 
@@ -216,10 +218,16 @@ def _series(
 def _deadline_reason(as_of: date, due: date, cal: WorkCalendar) -> str:
     when = describe_day(due)
     if as_of < due:
-        return f"报送截止日期为{when}，还有{cal.workdays_between(as_of, due)}个工作日，报告尚未提交"
+        return f"报送截止日期为{when}，含今天还有{_workdays_left(as_of, due, cal)}个工作日，报告尚未提交"
     if as_of == due:
         return f"今天（{when}）是报送截止日，报告尚未提交"
     return f"报告已逾期：截止日期为{when}，已超过{cal.workdays_between(due, as_of)}个工作日仍未提交"
+
+
+def _workdays_left(as_of: date, due: date, cal: WorkCalendar) -> int:
+    """Workdays in [as_of, due): the step "7 workdays before" reads "含今天还有7个工作日"."""
+    one = timedelta(days=1)
+    return cal.workdays_between(as_of - one, due - one)
 
 
 def _series_reason(name: str, as_of: date, anchor: date, due: date, cal: WorkCalendar) -> str:
