@@ -232,6 +232,8 @@ class _Walker:
             self.w.markers21 += 1
 
     def _enter(self, tid: str) -> None:
+        if tid == self.table and tid in self.w.seen:
+            return  # still in the same table: the usual case, row after row
         if tid != self.table:
             self.group = ""
         self.table = tid

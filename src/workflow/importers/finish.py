@@ -128,9 +128,22 @@ def _tables(w: Walk, fmt: FormatId, notes: list[ImportNote]) -> dict[str, Table]
         cells = _cells(raw, len(columns), notes)
         if cells is None:
             continue
-        table.rows[raw.key] = {col.key: _cell(text) for col, text in zip(columns, cells, strict=False)}
+        table.rows[raw.key] = _row(columns, cells)
         table.labels[raw.key] = raw.label
     return tables
+
+
+_ROWS: dict[tuple[object, ...], dict[str, Cell]] = {}  # whole rows recur too ("0" × 7)
+
+
+def _row(columns: tuple[ColumnDef, ...], cells: list[str]) -> dict[str, Cell]:
+    key = (id(columns), *cells)  # the column tuples are module constants: id is stable and cheap
+    row = _ROWS.get(key)
+    if row is None:
+        if len(_ROWS) > 20_000:
+            _ROWS.clear()
+        row = _ROWS[key] = {col.key: _cell(text) for col, text in zip(columns, cells, strict=False)}
+    return dict(row)  # a copy: a table's rows are the caller's to change
 
 
 def _cells(raw: RawRow, width: int, notes: list[ImportNote]) -> list[str] | None:
