@@ -20,12 +20,14 @@ from workflow.services.errors import ServiceError
 from workflow.web import dashboard, data, findings
 from workflow.web.deps import (
     DB,
+    MAX_ID,
     ApiAdmin,
     ApiReadReport,
     ApiReviewer,
     ApiReviewReport,
     ApiUser,
     ApiWriteReport,
+    Id,
 )
 from workflow.web.security import csrf_token
 from workflow.web.views_admin import pick_season
@@ -68,7 +70,7 @@ class ReportDetail(ReportSummary):
 
 class DraftIn(BaseModel):
     content: dict[str, Any]
-    expected_revision: int = Field(ge=0, le=2**31)
+    expected_revision: int = Field(ge=0, le=MAX_ID)
 
 
 class Revision(BaseModel):
@@ -82,7 +84,7 @@ class ExplanationIn(BaseModel):
 
 class DecisionIn(BaseModel):
     decision: Literal["approve", "return"]
-    expected_version: int = Field(ge=1, le=2**31)
+    expected_version: int = Field(ge=1, le=MAX_ID)
     reason_codes: list[str] = Field(default_factory=list, max_length=20)
     comments: dict[Literal["1", "2", "3", "4", "5", "6", "general"], str] = Field(default_factory=dict)
 
@@ -152,7 +154,7 @@ def list_reports(
 
 
 @router.get("/reports/{report_id}", response_model=ReportDetail, summary="报告详情（草稿与校验结果）")
-def get_report(report_id: int, user: ApiUser, db: DB, report: ApiReadReport) -> dict[str, Any]:
+def get_report(report_id: Id, user: ApiUser, db: DB, report: ApiReadReport) -> dict[str, Any]:
     draft = data.draft_of(report)
     return _summary(report) | {
         "draft": draft.to_dict(),
@@ -162,7 +164,7 @@ def get_report(report_id: int, user: ApiUser, db: DB, report: ApiReadReport) -> 
 
 
 @router.put("/reports/{report_id}/draft", response_model=Revision, summary="保存草稿（需当前版本号）")
-def put_draft(report_id: int, body: DraftIn, user: ApiUser, db: DB, report: ApiWriteReport) -> Revision:
+def put_draft(report_id: Id, body: DraftIn, user: ApiUser, db: DB, report: ApiWriteReport) -> Revision:
     try:
         content = Report.from_dict(body.content)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -180,7 +182,7 @@ def put_draft(report_id: int, body: DraftIn, user: ApiUser, db: DB, report: ApiW
 
 @router.post("/reports/{report_id}/explanations", response_model=StateOut, summary="说明一条警告")
 def post_explanation(
-    report_id: int, body: ExplanationIn, user: ApiUser, db: DB, report: ApiWriteReport
+    report_id: Id, body: ExplanationIn, user: ApiUser, db: DB, report: ApiWriteReport
 ) -> StateOut:
     _service(
         drafts.explain_warning,
@@ -194,20 +196,20 @@ def post_explanation(
 
 
 @router.post("/reports/{report_id}/submit", response_model=StateOut, summary="提交审核")
-def post_submit(report_id: int, user: ApiUser, db: DB, report: ApiWriteReport) -> StateOut:
+def post_submit(report_id: Id, user: ApiUser, db: DB, report: ApiWriteReport) -> StateOut:
     _service(submission.submit, session=db, report_id=report.id, actor_id=user.id)
     db.refresh(report)
     return StateOut(state=report.state)
 
 
 @router.post("/reports/{report_id}/withdraw", response_model=StateOut, summary="撤回")
-def post_withdraw(report_id: int, user: ApiUser, db: DB, report: ApiWriteReport) -> StateOut:
+def post_withdraw(report_id: Id, user: ApiUser, db: DB, report: ApiWriteReport) -> StateOut:
     return StateOut(state=_service(review.withdraw, session=db, report_id=report.id, actor_id=user.id))
 
 
 @router.post("/reports/{report_id}/decision", response_model=StateOut, summary="审核决定：通过或退回")
 def post_decision(
-    report_id: int, body: DecisionIn, user: ApiUser, db: DB, report: ApiReviewReport
+    report_id: Id, body: DecisionIn, user: ApiUser, db: DB, report: ApiReviewReport
 ) -> StateOut:
     comments = {(None if k == "general" else int(k)): v for k, v in body.comments.items() if v.strip()}
     state = _service(

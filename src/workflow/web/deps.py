@@ -8,13 +8,15 @@ import time
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.db.models import Body, ReportRow, User
 from workflow.web.security import SAFE_METHODS, require_csrf, require_csrf_header
 
 ROLES = ("submitter", "reviewer", "admin")
+MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer never exist: refuse them before the database sees them
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class LoginRequired(Exception):
@@ -96,7 +98,7 @@ def can_see_body(user: User, body: Body) -> bool:
 
 def report_for(db: Session, user: User, report_id: int, *, edit: bool = False) -> ReportRow:
     """The report if `user` may see it (and edit it, when `edit`): 404 for unknown, 403 for others'."""
-    report = db.get(ReportRow, report_id)
+    report = db.get(ReportRow, report_id) if 1 <= report_id <= MAX_ID else None
     if report is None:
         raise HTTPException(404, "报告不存在。")
     if not can_see_body(user, report.body):
@@ -122,7 +124,7 @@ def _role(user_dep: Any, *roles: str) -> Any:
 
 
 def _report(user_dep: Any, mode: str) -> Any:
-    def dep(report_id: int, user: Annotated[User, Depends(user_dep)], db: DB) -> ReportRow:
+    def dep(report_id: Id, user: Annotated[User, Depends(user_dep)], db: DB) -> ReportRow:
         if mode == "review":
             return reviewer_for(db, user, report_id)
         return report_for(db, user, report_id, edit=mode == "write")

@@ -16,7 +16,7 @@ from workflow.db.models import Body, Extension, Jurisdiction, Season, SeasonDead
 from workflow.domain.bodies import BodyType, infer_body_type
 from workflow.services import audit
 from workflow.web import dashboard
-from workflow.web.deps import DB, AdminUser
+from workflow.web.deps import DB, MAX_ID, AdminUser, Id
 from workflow.web.security import hash_password
 from workflow.web.views_common import flash, redirect, render
 
@@ -81,7 +81,7 @@ def add_body(
     db: DB,
     name: Text,
     code: Text,
-    jurisdiction_id: Annotated[int, Form()],
+    jurisdiction_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     body_type: Annotated[str, Form()] = "",
     contact_email: Text = "",
 ) -> Response:
@@ -187,7 +187,7 @@ def add_season(
 @router.post("/admin/seasons/{season_id}/deadlines")
 def set_deadline(
     request: Request,
-    season_id: int,
+    season_id: Id,
     user: AdminUser,
     db: DB,
     body_type: Annotated[str, Form()],
@@ -225,7 +225,7 @@ def set_deadline(
 @router.post("/admin/seasons/{season_id}/extensions")
 def grant_extension(
     request: Request,
-    season_id: int,
+    season_id: Id,
     user: AdminUser,
     db: DB,
     body_code: Text,

@@ -16,7 +16,7 @@ from workflow.domain.states import stage_label
 from workflow.services import review
 from workflow.services.errors import ServiceError
 from workflow.web import data, deadlines, findings, forms
-from workflow.web.deps import DB, PageUser, ReviewerUser, ReviewReport, reviewer_for
+from workflow.web.deps import DB, Id, PageUser, ReviewerUser, ReviewReport, reviewer_for
 from workflow.web.diff import diff_reports
 from workflow.web.views_common import flash, redirect, render
 
@@ -90,12 +90,12 @@ def _report_context(db: Session, report: ReportRow) -> dict[str, Any]:
 
 
 @router.get("/review/{report_id}")
-def review_page(request: Request, report_id: int, user: PageUser, db: DB, report: ReviewReport) -> Response:
+def review_page(request: Request, report_id: Id, user: PageUser, db: DB, report: ReviewReport) -> Response:
     return render(request, "review/report.html", _report_context(db, report))
 
 
 @router.post("/review/{report_id}/decide")
-async def decide(request: Request, report_id: int, user: PageUser, db: DB, report: ReviewReport) -> Response:
+async def decide(request: Request, report_id: Id, user: PageUser, db: DB, report: ReviewReport) -> Response:
     form = await request.form()
     decision = str(form.get("decision", ""))
     try:

@@ -14,7 +14,7 @@ from workflow.domain.model import Report
 from workflow.services import drafts, review, submission
 from workflow.services.errors import ServiceError, StaleVersion
 from workflow.web import data, findings, forms
-from workflow.web.deps import DB, PageUser, ReadReport, SubmitterUser, WriteReport
+from workflow.web.deps import DB, MAX_ID, Id, PageUser, ReadReport, SubmitterUser, WriteReport
 from workflow.web.upload import read_upload
 from workflow.web.views_common import flash, redirect, render
 
@@ -32,7 +32,7 @@ def my_reports(request: Request, user: SubmitterUser, db: DB) -> Response:
 
 @router.post("/reports")
 def start_report(
-    request: Request, user: SubmitterUser, db: DB, season_id: Annotated[int, Form()]
+    request: Request, user: SubmitterUser, db: DB, season_id: Annotated[int, Form(ge=1, le=MAX_ID)]
 ) -> Response:
     try:
         rid = drafts.create_report(
@@ -82,7 +82,7 @@ def _form_page(
 
 @router.get("/reports/{report_id}/edit")
 def edit_form(
-    request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport, restore: str = ""
+    request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport, restore: str = ""
 ) -> Response:
     if restore:
         stashed = request.app.state.stash.take(restore, request.url.path)
@@ -93,9 +93,7 @@ def edit_form(
 
 
 @router.post("/reports/{report_id}/edit")
-async def save_form(
-    request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport
-) -> Response:
+async def save_form(request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport) -> Response:
     posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
         revision = int(posted.get("revision", ""))
@@ -158,7 +156,7 @@ async def save_form(
 
 
 @router.post("/reports/{report_id}/upload")
-async def upload(request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport) -> Response:
+async def upload(request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport) -> Response:
     limit = request.app.state.settings.max_upload_bytes
     got = await read_upload(request, limit)
     if got.error:
@@ -182,7 +180,7 @@ async def upload(request: Request, report_id: int, user: PageUser, db: DB, repor
 @router.post("/reports/{report_id}/explain")
 def explain(
     request: Request,
-    report_id: int,
+    report_id: Id,
     user: PageUser,
     db: DB,
     report: WriteReport,
@@ -198,7 +196,7 @@ def explain(
 
 
 @router.post("/reports/{report_id}/submit")
-def submit(request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport) -> Response:
+def submit(request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport) -> Response:
     try:
         submission.submit(db, report_id=report.id, actor_id=user.id)
     except ServiceError as exc:
@@ -208,7 +206,7 @@ def submit(request: Request, report_id: int, user: PageUser, db: DB, report: Wri
 
 
 @router.post("/reports/{report_id}/withdraw")
-def withdraw(request: Request, report_id: int, user: PageUser, db: DB, report: WriteReport) -> Response:
+def withdraw(request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport) -> Response:
     try:
         review.withdraw(db, report_id=report.id, actor_id=user.id)
         flash(request, "报告已撤回，可以继续修改。")
@@ -220,7 +218,7 @@ def withdraw(request: Request, report_id: int, user: PageUser, db: DB, report: W
 @router.post("/reports/{report_id}/correction")
 def correction(
     request: Request,
-    report_id: int,
+    report_id: Id,
     user: PageUser,
     db: DB,
     report: WriteReport,
@@ -239,7 +237,7 @@ def correction(
 
 
 @router.get("/reports/{report_id}")
-def status_page(request: Request, report_id: int, user: PageUser, db: DB, report: ReadReport) -> Response:
+def status_page(request: Request, report_id: Id, user: PageUser, db: DB, report: ReadReport) -> Response:
     version = data.latest_version(db, report)
     run = data.latest_run(db, version.id) if version else None
     found = list(run.findings) if run else []
