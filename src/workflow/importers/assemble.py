@@ -49,7 +49,7 @@ def is_data(cell: str) -> bool:
 
 
 _LABEL, _BLANK, _VALUE = 0, 1, 2
-_KINDS: dict[str, int] = {}  # cell text -> kind; cells repeat across reports ("0", "1", labels)
+_KINDS: dict[str, int] = {"": _BLANK}  # cell text -> kind; cells repeat across reports ("0", labels)
 
 
 def _kind(cell: str) -> int:
@@ -58,6 +58,7 @@ def _kind(cell: str) -> int:
         kind = _BLANK if cell in BLANK_MARKERS else _VALUE if _NUMERIC.match(cell) else _LABEL
         if len(_KINDS) > 50_000:
             _KINDS.clear()
+            _KINDS[""] = _BLANK
         _KINDS[cell] = kind
     return kind
 
