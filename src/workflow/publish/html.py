@@ -10,10 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from workflow.domain.formats import SECTION_TITLES, TABLE_SECTION
 from workflow.domain.model import Report
-from workflow.publish.layout import Grid, grids
+from workflow.publish.layout import Grid, GridCell, grids
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -47,6 +48,24 @@ def paragraphs(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def cell_html(c: GridCell) -> Markup:
+    """One table cell: th for labels, td with its model keys (data-row/data-col) for numbers."""
+    attrs = ""
+    if c.rowspan > 1:
+        attrs += f' rowspan="{c.rowspan}"'
+    if c.colspan > 1:
+        attrs += f' colspan="{c.colspan}"'
+    if c.kind:
+        attrs += f' class="{escape(c.kind)}"'
+    if c.head:
+        return Markup(f"<th{attrs}>{escape(c.text)}</th>")
+    return Markup(f'<td{attrs} data-row="{escape(c.row)}" data-col="{escape(c.col)}">{escape(c.text)}</td>')
+
+
+def row_html(cells: list[GridCell]) -> Markup:
+    return Markup("<tr>" + "".join(cell_html(c) for c in cells) + "</tr>")
+
+
 @lru_cache(maxsize=4)
 def environment(extra_dirs: tuple[Path, ...] = ()) -> Environment:
     """The Jinja2 environment: autoescape on for HTML/XML so narrative text can never become markup."""
@@ -58,6 +77,7 @@ def environment(extra_dirs: tuple[Path, ...] = ()) -> Environment:
     )
     env.filters["cn_date"] = cn_date
     env.globals["paragraphs"] = paragraphs
+    env.globals["row_html"] = row_html
     return env
 
 
