@@ -246,7 +246,7 @@ def check_filled(ctx: Context, out: Emitter) -> None:
                         _loc(tid, row.key, col.key),
                         f"{name}“{row.label}”行“{col.label}”列未填写：没有数据请填 0",
                         expected="数字",
-                        actual="缺失" if cell is None else cell.raw,
+                        actual="缺失" if cell is None else (cell.raw.strip() or "空白"),
                     )
 
 
@@ -357,23 +357,28 @@ def check_labels(ctx: Context, out: Emitter) -> None:
 
 
 def _check_table_labels(fmt: FormatId, tid: str, name: str, labels: dict[str, str], out: Emitter) -> None:
-    canon = _CANON[(fmt, tid)]
     for key, written in labels.items():
-        expected = canon.get(key)
-        if expected is None:
-            continue  # a key of another format: A5's business
-        got = normalise_label(written)
-        if got == expected or _strip_groups(got) == expected:
-            continue
-        alias = _ALIASES.get((fmt, tid, key))
-        what = "列名" if key.startswith("@") else "行名"
-        label = _label_of(fmt, tid, key)
-        if alias is not None and alias.fullmatch(_strip_groups(got)):
-            message = f"{name}{what}“{written}”是旧的或地方写法，国家格式为“{label}”：请改用格式原文"
-        else:
-            message = f"{name}{what}“{written}”与国家格式“{label}”不一致：请照格式原文填写"
-        row, column = (None, key[1:]) if key.startswith("@") else (key, None)
-        out.add(_loc(tid, row, column), message, expected=label, actual=written)
+        message = _label_verdict(fmt, tid, name, key, written)
+        if message is not None:
+            row, column = (None, key[1:]) if key.startswith("@") else (key, None)
+            out.add(_loc(tid, row, column), message, expected=_label_of(fmt, tid, key), actual=written)
+
+
+@lru_cache(maxsize=8192)
+def _label_verdict(fmt: FormatId, tid: str, name: str, key: str, written: str) -> str | None:
+    """None when the label is the format's; else the message.  Cached: the same labels recur in every report."""
+    expected = _CANON[(fmt, tid)].get(key)
+    if expected is None:
+        return None  # a key of another format: A5's business
+    got = normalise_label(written)
+    if got == expected or _strip_groups(got) == expected:
+        return None
+    alias = _ALIASES.get((fmt, tid, key))
+    what = "列名" if key.startswith("@") else "行名"
+    label = _label_of(fmt, tid, key)
+    if alias is not None and alias.fullmatch(_strip_groups(got)):
+        return f"{name}{what}“{written}”是旧的或地方写法，国家格式为“{label}”：请改用格式原文"
+    return f"{name}{what}“{written}”与国家格式“{label}”不一致：请照格式原文填写"
 
 
 @lru_cache(maxsize=256)
