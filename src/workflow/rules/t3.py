@@ -147,17 +147,26 @@ def check_column_totals(ctx: Context, out: Emitter) -> None:
 # ---------------------------------------------------------------- B3
 
 
-def _balance_rows(g: Grid) -> list[tuple[Number | None, ...]]:
-    """new, carried, total, forward: a row of Nones for a missing row."""
-    none = (None,) * len(COLUMNS)
-    return [g.row(k) or none for k in ("new", "carried", "total", "forward")]
+def _balance_rows(
+    g: Grid, ctx: Context, out: Emitter, keys: tuple[str, ...]
+) -> list[tuple[Number | None, ...]] | None:
+    """The rows `keys` of the grid; None (and one skip naming them) when some are missing."""
+    rows = [g.row(k) for k in keys]
+    if None in rows:
+        missing = [label for (k, label) in ROW_ORDER[ctx.report.format] if k in keys and g.row(k) is None]
+        out.skip(f"表三缺少{'、'.join(f'“{m}”' for m in missing)}一行，未核对")
+        return None
+    return rows  # type: ignore[return-value]
 
 
 def check_balance(ctx: Context, out: Emitter) -> None:
     g = _grid(ctx, out)
     if g is None:
         return
-    new, carried, done, forward = _balance_rows(g)
+    rows = _balance_rows(g, ctx, out, ("new", "carried", "total", "forward"))
+    if rows is None:
+        return
+    new, carried, done, forward = rows
     if g.clean and list(map(add, new, carried)) == list(map(add, done, forward)):  # type: ignore[arg-type]
         return
     unassessed: list[str] = []
@@ -182,7 +191,10 @@ def check_forward_not_above_new(ctx: Context, out: Emitter) -> None:
     g = _grid(ctx, out)
     if g is None:
         return
-    new, _, _, forward = _balance_rows(g)
+    rows = _balance_rows(g, ctx, out, ("new", "forward"))
+    if rows is None:
+        return
+    new, forward = rows
     if g.clean and all(map(le, forward, new)):  # type: ignore[arg-type]
         return
     unassessed: list[str] = []
