@@ -106,9 +106,15 @@ class _Walker:
         if not text:
             return
         w = self.w
-        if self.section == 0 and w.title is None and not w.preamble and looks_like_title(text):
-            w.title = text
-            return
+        if self.section == 0 and w.title is None and looks_like_title(text):
+            if not w.preamble:
+                w.title = text
+                return
+            if text.endswith("报告"):  # a web page's navigation came first: not part of the report
+                w.notes.append(ImportNote("标题", f"标题之前的文字未导入：{' '.join(w.preamble)[:80]}"))
+                w.preamble.clear()
+                w.title = text
+                return
         number = self._heading(text)
         if number:
             self._open(number, text)
@@ -174,8 +180,12 @@ class _Walker:
                 self._unlabelled(cells)
             return
         if not has_value and len(texts) >= 2 and not any(_SPACED.match(cells[i]) for i in texts):
-            for i in texts:
-                self._header_cell(cells[i], L.token_table(cells[i]))
+            tokens = [L.token_table(cells[i]) for i in texts]
+            if self.table is None and all(t is None for t in tokens):
+                self._text("\t".join(cells).strip())  # tabs in running text, not a table header
+                return
+            for i, tid in zip(texts, tokens, strict=True):
+                self._header_cell(cells[i], tid)
             return
         hit = self._find_label(cells, texts)
         if hit is not None:

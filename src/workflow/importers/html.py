@@ -52,6 +52,7 @@ class _Table:
     cell: list[str] | None = None
     colspan: int = 1
     rowspan: int = 1
+    container: bool = False  # the current row holds a nested table: a layout row, not data
 
 
 class _Parser(HTMLParser):
@@ -123,6 +124,7 @@ class _Parser(HTMLParser):
             # A table opens inside a cell: what the cell said so far is a paragraph of its own.
             self._paragraphs("".join(table.cell))
             table.cell = []
+            table.container = True
         if self.text:
             self._paragraphs("".join(self.text))
             self.text = []
@@ -181,8 +183,11 @@ class _Parser(HTMLParser):
             if table.rows_pending[col] <= 0:
                 del table.rows_pending[col]
         table.row = None
-        if len(row) == 1:
-            self._paragraphs(row[0])  # a one-cell row: a caption, or a layout table's text
+        container, table.container = table.container, False
+        filled = [c for c in row if c.strip()]
+        if container or len(row) == 1 or (len(filled) == 1 and "\n" in filled[0]):
+            for text in filled:  # a layout row (one cell of text, or a wrapper of tables): paragraphs
+                self._paragraphs(text)
             return
         cells = [_SPACES.sub(" ", c.replace("\n", "")).strip() for c in row]
         if any(cells):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from workflow.domain.formats import FormatId
-from workflow.importers import ImportResult, import_text
+from workflow.exporters import to_html
+from workflow.importers import ImportResult, import_bytes, import_text
 
 DRIFTED = """某某街道办事处2023年度政府信息公开工作年度报告
 本报告汇总编制了本街道各科室的情况。统计期限为2023年1月1日至12月31日。
@@ -110,3 +112,23 @@ def test_2019_row_in_2021_report_becomes_extra_when_2021_wins() -> None:
     assert result.report.format is FormatId.F2021
     assert "o1" in t3.rows and "o" not in t3.rows
     assert t3.extra_rows == ["（六）其他处理"]
+
+
+def test_published_page_in_a_layout_table_reads_as_the_text(corpus: Path) -> None:
+    base = import_text((corpus / "pingtan_2021.txt").read_text(encoding="utf-8")).report
+    page = to_html(base)
+    body = page[page.index("<body>") + 6 : page.index("</body>")].replace("<p>", "<p>&nbsp;&nbsp;")
+    wrapped = (
+        '<html><head><meta charset="gbk"><script>var a="<table>";</script></head><body>'
+        "<table><tr><td>首页</td><td>政务公开 &gt; 年度报告</td></tr>"
+        f'<tr><td colspan="2"><div class="content">{body}</div></td></tr></table></body></html>'
+    )
+    result = import_bytes(wrapped.encode("gb18030"), "page.html")
+    assert result.report.to_dict() == base.to_dict()
+    assert result.report.table("t3").value("new", "total") == 70
+
+
+def test_tabs_in_running_text_stay_text() -> None:
+    text = "某某镇人民政府2024年政府信息公开工作年度报告\n联系人：\t张三\n一、总体情况\n无。\n"
+    r = import_text(text).report
+    assert r.preamble == "联系人：\t张三"
