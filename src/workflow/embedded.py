@@ -49,11 +49,15 @@ def free_port() -> int:
 
 
 def die_with_parent() -> None:
-    """preexec_fn: own process group, and SIGTERM when the parent dies (even by SIGKILL), so no orphans."""
+    """preexec_fn: own process group, and SIGKILL when the parent dies without cleaning up, so no orphans.
+
+    Linux sends the signal when the *thread* that started the child ends: start children from the main
+    thread (or a thread that lives as long as they should).
+    """
     os.setpgrp()
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def stop_process_group(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
