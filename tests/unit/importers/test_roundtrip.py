@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -127,5 +128,15 @@ def test_blank_cells_stay_blank() -> None:
     report.tables["t4"].set("review", "upheld", "")
     report.tables["t2"].set("regulations", "in_force", "/")
     report.tables["t3"].set("new", "total", "")
+    for _, write, read in MEDIA:
+        _check(report, write, read)
+
+
+@pytest.mark.parametrize(
+    "name", ["lushaer_2024.txt", "pingtan_2021.txt", "pingtan_2022.txt", "pingtan_2021.docx"]
+)
+def test_corpus_models_round_trip(corpus: Path, name: str) -> None:
+    """Real damage survives a round trip too: 2019 labels, missing rows, blank cells, a missing title."""
+    report = import_bytes((corpus / name).read_bytes(), name).report
     for _, write, read in MEDIA:
         _check(report, write, read)
