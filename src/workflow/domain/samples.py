@@ -137,7 +137,7 @@ def _table_three(rng: random.Random, with_requests: bool, previous: Report | Non
         new = 0
         prev_new = int(prev_t3.value("new", col) or 0) if prev_t3 is not None else None
         if prev_new is not None and with_requests:
-            new = max(0, prev_new + rng.randint(-3, 3))
+            new = max(1 if col == "natural" else 0, prev_new + rng.randint(-3, 3))
         elif with_requests and (col == "natural" or rng.random() < 0.3):
             new = rng.randint(1, 30) if col == "natural" else rng.randint(0, 4)
         forward = min(new, rng.randint(0, max(0, int(new * 0.3))))
