@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflow.domain.formats import SECTION_TITLES, T3_COLUMNS, T4, T4_COLUMNS, RowDef, TableDef
+from workflow.domain.formats import T3_COLUMNS, T4, T4_COLUMNS, RowDef, TableDef
 from workflow.domain.model import Report, Table
 
 T3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
@@ -39,6 +39,8 @@ def parts(report: Report) -> list[Part]:
     h = report.header
     out = [Part("title", h.title)] if h.title else []
     out += [Part("para", line) for line in _lines(report.preamble)]
+    if h.period_text and h.period_text not in report.full_text:
+        out.append(Part("para", h.period_text))  # keep the 统计期限 even when no text carries it
     for n in range(1, 7):
         section = report.sections.get(n)
         if section is not None:
@@ -165,6 +167,3 @@ def layout_rows(rows: list[GRow], width: int) -> list[list[tuple[GCell, bool]]]:
             col += nxt.colspan
         out.append(line)
     return out
-
-
-__all__ = ["SECTION_TITLES", "GCell", "GRow", "Part", "TABLE_WIDTH", "grid", "layout_rows", "parts"]
