@@ -122,3 +122,52 @@ def test_a_redelivered_task_after_a_correction_started_returns_the_publication(
     assert session.query(Publication).count() == 1
     report = session.get(ReportRow, report_id, populate_existing=True)
     assert report is not None and report.state == "draft"
+
+
+def test_the_publish_task_run_twice_publishes_once(
+    session: Session, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workflow.settings import get_settings
+    from workflow.tasks.jobs import publish_report
+
+    monkeypatch.setenv("WORKFLOW_STORAGE_DIR", str(tmp_path / "task-published"))
+    get_settings.cache_clear()
+    report_id = approved_report(session, _content())
+    session.commit()
+    for _ in range(2):  # the real task body, executed in this process (a redelivered message)
+        publish_report.apply(args=(report_id,)).get()
+    pubs = session.query(Publication).filter_by(report_id=report_id).all()
+    assert len(pubs) == 1
+    assert all((tmp_path / "task-published" / a["path"]).is_file() for a in pubs[0].artifacts.values())
+
+
+def test_two_publishers_at_once_make_one_publication(
+    session: Session,
+    db,
+    clock: FixedClock,
+    storage: LocalStorage,  # type: ignore[no-untyped-def]
+) -> None:
+    import threading
+
+    report_id = approved_report(session, _content())
+    session.commit()
+    results: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        with db.sessions() as own:
+            try:
+                barrier.wait()
+                results.append(publish(own, report_id=report_id, storage=storage).id)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len(results) == 2 and results[0] == results[1]
+    assert session.query(Publication).filter_by(report_id=report_id).count() == 1
