@@ -23,6 +23,10 @@ class ReportDiff:
     format_changed: bool = False
 
     @property
+    def tables_changed(self) -> set[str]:
+        return {name.split(".")[1] for name in self.cells}
+
+    @property
     def empty(self) -> bool:
         return not (self.cell_count or self.sections or self.header_changes or self.format_changed)
 

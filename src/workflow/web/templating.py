@@ -13,10 +13,11 @@ from fastapi.templating import Jinja2Templates
 
 from workflow.domain.bodies import BODY_TYPE_LABELS
 from workflow.domain.formats import FORMATS, SECTION_NUMERALS, SECTION_TITLES, TABLE_NAMES
-from workflow.domain.states import STATE_LABELS
+from workflow.domain.states import STAGE_LABELS, STATE_LABELS
 from workflow.rules.engine import SEVERITY_LABELS
 from workflow.web.forms import cell_name
 from workflow.web.layout import layout
+from workflow.web.reasons import REASON_CODES
 from workflow.web.security import CSRF_FIELD, csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -51,6 +52,8 @@ def build_templates() -> Jinja2Templates:
         SEVERITY_LABELS={k.value: v for k, v in SEVERITY_LABELS.items()},
         BODY_TYPE_LABELS={k.value: v for k, v in BODY_TYPE_LABELS.items()},
         CSRF_FIELD=CSRF_FIELD,
+        STAGE_LABELS=STAGE_LABELS,
+        REASON_CODES=REASON_CODES,
         cell_name=cell_name,
         layout=layout,
     )

@@ -18,17 +18,11 @@ from workflow.services.errors import ServiceError
 from workflow.web import data, deadlines, findings, forms
 from workflow.web.deps import DB, Id, PageUser, ReviewerUser, ReviewReport, reviewer_for
 from workflow.web.diff import diff_reports
+from workflow.web.reasons import REASON_CODES
 from workflow.web.views_common import flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
-REASON_CODES = {
-    "numbers": "表格数据有误或不一致",
-    "format": "未使用规定的年度报告格式",
-    "text": "正文内容与表格不符",
-    "missing": "缺少必要内容（如信息处理费、存在问题及改进情况）",
-    "other": "其他",
-}
 QUEUE_STATES = ("in_review", "submitted", "checking", "needs_fixes", "returned", "approved", "published")
 
 
