@@ -56,7 +56,7 @@ def import_bytes(
     if kind == "docx":
         return import_docx(data, **kw)
     text = _guarded(lambda: decode_text(data))
-    if kind == "html" or looks_like_html(text):
+    if looks_like_html(text, named_html=kind == "html"):
         return import_html(text, **kw)
     return import_text(text, **kw)
 

@@ -10,6 +10,7 @@ from .types import ImportFailure
 
 MAX_BYTES = 20 * 1024 * 1024
 _HTML_HINT = re.compile(r"<\s*(?:table|html|!doctype\s+html|body)\b", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*[\s>/]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -26,7 +27,7 @@ def sniff(data: bytes, filename: str = "") -> str:
         raise ImportFailure("这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后再上传。")
     if data.startswith(b"%PDF"):
         raise ImportFailure("这是 PDF 文件，无法读取表格，请上传 Word（.docx）、网页或文本文件。")
-    return "html" if filename.lower().endswith((".html", ".htm")) else "text"
+    return "html" if filename.lower().endswith((".html", ".htm", ".shtml", ".xhtml")) else "text"
 
 
 def _check_docx(data: bytes) -> None:
@@ -65,5 +66,8 @@ def _binary(text: str) -> bool:
     return len(_CONTROL.findall(sample)) > max(8, len(sample) // 100)
 
 
-def looks_like_html(text: str) -> bool:
-    return _HTML_HINT.search(text, 0, 4096) is not None
+def looks_like_html(text: str, named_html: bool = False) -> bool:
+    """A page by its content; a file named .html needs only some tag (text saved as .html stays text)."""
+    if _HTML_HINT.search(text, 0, 4096) is not None:
+        return True
+    return named_html and _ANY_TAG.search(text, 0, 4096) is not None

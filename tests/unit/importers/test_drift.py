@@ -132,3 +132,14 @@ def test_tabs_in_running_text_stay_text() -> None:
     text = "某某镇人民政府2024年政府信息公开工作年度报告\n联系人：\t张三\n一、总体情况\n无。\n"
     r = import_text(text).report
     assert r.preamble == "联系人：\t张三"
+
+
+def test_the_content_decides_the_kind_not_the_name(corpus: Path) -> None:
+    data = (corpus / "pingtan_2021.txt").read_bytes()
+    expected = import_bytes(data).report.to_dict()
+    assert import_bytes(data, "report.html").report.to_dict() == expected  # text saved as .html
+    assert import_bytes(data, "report.docx").report.to_dict() == expected
+    fragment = "<h1>某某镇人民政府2024年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>无。</p>"
+    report = import_bytes(fragment.encode(), "page.htm").report
+    assert report.header.title == "某某镇人民政府2024年政府信息公开工作年度报告"
+    assert report.sections[1].text == "无。"
