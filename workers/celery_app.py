@@ -100,3 +100,15 @@ def _fresh_process(**_: Any) -> None:
     from workflow.tasks.dispatch import install
 
     install()
+    _warm_up()
+
+
+def _warm_up() -> None:
+    """Import the heavy modules now, so the first task does not pay seconds of imports (p99)."""
+    import contextlib
+    import importlib
+
+    for name in ("workflow.services.checks", "workflow.services.sweeper", "workflow.services.publication"):
+        # An optional feature not installed: its task imports (and reports) it when it runs.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)

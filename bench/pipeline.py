@@ -1,0 +1,251 @@
+"""Push N submissions through the checks with real worker processes; print throughput and latency.
+
+    .venv/bin/python bench/pipeline.py                 # 1,000 submissions, two worker processes
+    .venv/bin/python bench/pipeline.py -n 200 --submitters 2
+
+Database: a fresh database `wf_bench_<random>` on the PostgreSQL server of WORKFLOW_TEST_DATABASE_URL
+(default postgresql+psycopg://postgres@127.0.0.1:5432/test), dropped afterwards; `--sqlite` for a temporary
+SQLite file.  Broker: WORKFLOW_TEST_REDIS_URL (default redis://127.0.0.1:6379/0) in logical database 12
+under a unique key prefix, or `--embedded-redis` for a redis-server of our own.
+
+Latency is submit → checked for each report: the version's submitted_at (set in the submit transaction)
+to its validation run's finished_at (set in the transaction that stores the findings), both written by
+the services from the same machine clock.  Throughput is N over the first submit → the last check.
+Targets (issue 3): ≥ 50 submissions/s, p50 ≤ 300 ms, p99 ≤ 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from celery import Celery
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from workers.celery_app import celery_config
+from workflow.cli.run import worker_argv
+from workflow.db.factories import make_body, make_jurisdiction, make_season, make_user
+from workflow.db.migrate import upgrade
+from workflow.db.models import ReportVersion, ValidationRun
+from workflow.db.session import make_engine
+from workflow.domain.samples import sample_report
+from workflow.embedded import EmbeddedRedis, die_with_parent, stop_process_group
+from workflow.services import outbox
+from workflow.services.drafts import create_report
+from workflow.services.submission import submit
+from workflow.settings import Settings
+from workflow.tasks.dispatch import CeleryDispatcher
+
+ROOT = Path(__file__).resolve().parents[1]
+YEAR = 2025  # reports dated early 2026: never "in the future" for the rules
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+BENCH_REDIS_DB = 12
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-n", type=int, default=1000, help="submissions (default 1000)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--concurrency", type=int, default=1, help="pool processes per worker (default 1)")
+    p.add_argument("--submitters", type=int, default=2, help="threads submitting in parallel (default 2)")
+    p.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL")
+    p.add_argument(
+        "--embedded-redis", action="store_true", help="our own redis-server instead of the machine's"
+    )
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="wf-bench-") as tmp:
+        data_dir = Path(os.environ.get("BENCH_KEEP_DIR") or tmp)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with _database(args.sqlite, data_dir) as db_url, _broker(args.embedded_redis, data_dir) as broker_url:
+            return _bench(args, db_url, broker_url, data_dir)
+
+
+@contextmanager
+def _database(sqlite: bool, data_dir: Path) -> Iterator[str]:
+    if sqlite:
+        url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    server = os.environ.get("WORKFLOW_TEST_DATABASE_URL") or PG_DEFAULT
+    name = f"wf_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@contextmanager
+def _broker(embedded: bool, data_dir: Path) -> Iterator[str]:
+    if embedded:
+        with EmbeddedRedis(data_dir / "redis") as server:
+            yield server.url
+        return
+    configured = os.environ.get("WORKFLOW_TEST_REDIS_URL") or REDIS_DEFAULT
+    yield urlunsplit(urlsplit(configured)._replace(path=f"/{BENCH_REDIS_DB}"))
+
+
+def _bench(args: argparse.Namespace, db_url: str, broker_url: str, data_dir: Path) -> int:
+    prefix = f"wf-bench-{uuid.uuid4().hex[:8]}:"
+    settings = Settings(redis_url=broker_url, redis_key_prefix=prefix, data_dir=data_dir)
+    engine = make_engine(db_url, pool_size=args.submitters + 2)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    print(f"database {make_url(db_url).render_as_string()}  broker {broker_url} (prefix {prefix})")
+    report_ids, submitter_id = _prepare(sessions, args.n)
+    app = Celery("workflow-bench")
+    app.config_from_object(celery_config(settings))
+    outbox.set_dispatcher(CeleryDispatcher(app))
+    env = _worker_env(db_url, broker_url, prefix, data_dir)
+    procs = [_spawn_worker(settings, env, data_dir, i, args.concurrency) for i in range(args.workers)]
+    try:
+        _wait_ready(app, [f"bench{i}@{os.uname().nodename}" for i in range(args.workers)])
+        wall = _submit_all(sessions, report_ids, submitter_id, args.submitters)
+        print(f"submitted {args.n} in {wall:.2f} s ({args.n / wall:.0f}/s)")
+        _wait_checked(sessions, args.n, timeout=max(120.0, args.n / 5))
+        return _report(sessions, args.n)
+    finally:
+        for proc in procs:
+            stop_process_group(proc, timeout=20)
+        app.close()
+        engine.dispose()
+
+
+def _prepare(sessions: sessionmaker[Session], n: int) -> tuple[list[int], int]:
+    """n bodies, each with a clean draft report for the season."""
+    t0 = time.perf_counter()
+    with sessions() as s:
+        j = make_jurisdiction(s)
+        season = make_season(s, YEAR)
+        bodies = [make_body(s, f"西宁市湟中区基准{i + 1}镇人民政府", jurisdiction=j) for i in range(n)]
+        submitter = make_user(s, "bench-submitter")
+        s.commit()
+        ids = [
+            create_report(
+                s,
+                body_id=b.id,
+                season_id=season.id,
+                actor_id=submitter.id,
+                content=sample_report(random.Random(i), year=YEAR, body_name=b.name),
+            )  # fmt: skip
+            for i, b in enumerate(bodies)
+        ]
+    print(f"prepared {n} draft reports in {time.perf_counter() - t0:.1f} s")
+    return ids, submitter.id
+
+
+def _worker_env(db_url: str, broker_url: str, prefix: str, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKFLOW_")}
+    env.update(
+        WORKFLOW_ENV="test",
+        WORKFLOW_DATABASE_URL=db_url,
+        WORKFLOW_REDIS_URL=broker_url,
+        WORKFLOW_REDIS_KEY_PREFIX=prefix,
+        WORKFLOW_DATA_DIR=str(data_dir),
+        # Keep the sweeper out of the measurement: nothing is stuck for that long here.
+        WORKFLOW_STUCK_AFTER_SECONDS="3600",
+    )
+    return env
+
+
+def _spawn_worker(settings: Settings, env: dict[str, str], data_dir: Path, i: int, concurrency: int):  # type: ignore[no-untyped-def]
+    import subprocess
+
+    log = (data_dir / f"worker{i}.log").open("wb")
+    argv = worker_argv(settings, concurrency, name=f"bench{i}")
+    argv[argv.index("--loglevel") + 1] = os.environ.get("BENCH_LOGLEVEL", "WARNING")  # INFO: a line per task
+    return subprocess.Popen(
+        argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+    )
+
+
+def _wait_ready(app: Celery, nodes: list[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    ready: set[str] = set()
+    while time.monotonic() < deadline:
+        for reply in app.control.ping(destination=nodes, timeout=0.5) or []:
+            ready.update(reply)
+        if ready >= set(nodes):
+            return
+    raise SystemExit(f"workers not ready in {timeout} s: {sorted(set(nodes) - ready)}")
+
+
+def _submit_all(sessions: sessionmaker[Session], ids: list[int], actor_id: int, threads: int) -> float:
+    chunks = [ids[i::threads] for i in range(threads)]
+    errors: list[BaseException] = []
+
+    def run(chunk: list[int]) -> None:
+        try:
+            with sessions() as s:
+                for report_id in chunk:
+                    submit(s, report_id=report_id, actor_id=actor_id)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    t0 = time.perf_counter()
+    workers = [threading.Thread(target=run, args=(c,)) for c in chunks]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if errors:
+        raise errors[0]
+    return time.perf_counter() - t0
+
+
+def _wait_checked(sessions: sessionmaker[Session], n: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    done = 0
+    while time.monotonic() < deadline:
+        with sessions() as s:
+            done = s.scalar(select(func.count()).where(ValidationRun.status == "done")) or 0
+        if done >= n:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"only {done} of {n} checked within {timeout:.0f} s")
+
+
+def _report(sessions: sessionmaker[Session], n: int) -> int:
+    with sessions() as s:
+        rows = s.execute(
+            select(ReportVersion.submitted_at, ValidationRun.finished_at).join(
+                ValidationRun, ValidationRun.version_id == ReportVersion.id
+            )
+        ).all()
+    latencies = sorted((done - sub).total_seconds() for sub, done in rows)
+    span = (max(done for _, done in rows) - min(sub for sub, _ in rows)).total_seconds()
+    throughput = n / span
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+    ok = throughput >= 50 and p50 <= 0.3 and p99 <= 1.0
+    print(f"checked {len(rows)} of {n}: first submit → last check {span:.2f} s")
+    print(f"throughput {throughput:.1f} submissions/s (target ≥ 50)")
+    print(
+        f"submit → checked  p50 {p50 * 1000:.0f} ms (≤ 300)  p99 {p99 * 1000:.0f} ms (≤ 1000)  max {latencies[-1] * 1000:.0f} ms"
+    )
+    print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
