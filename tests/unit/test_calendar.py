@@ -96,7 +96,9 @@ def test_add_workdays_lands_on_a_workday_and_counts_back(day: date, n: int) -> N
         assert cal.workdays_between(day, target) == n  # workdays in (day, target]
     elif n < 0:
         assert cal.is_workday(target)
-        assert cal.workdays_between(target - timedelta(days=1), day - timedelta(days=1)) == -n  # [target, day)
+        assert (
+            cal.workdays_between(target - timedelta(days=1), day - timedelta(days=1)) == -n
+        )  # [target, day)
     else:
         assert target == day
 
