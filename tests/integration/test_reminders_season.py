@@ -256,6 +256,18 @@ def test_a_whole_season_every_reminder_once(
     sent_email = {f"{r.season_id}/{r.body_id}/{r.reminder}/{r.step}/{r.channel}" for r in rows
                   if r.channel == "email" and r.status == "sent"}  # fmt: skip
     assert set(keys) == sent_email
+    # … and is exactly what the day-by-day preview promised (the states do not change in this test).
+    expected: set[str] = set()
+    with db.sessions() as s:
+        day = date(2026, 12, 1)
+        while day <= date(2027, 2, 10):
+            for p in svc.plan(
+                s, as_of=day, calendar=cal, policy=ReminderPolicy(), office_email="office@example.gov.cn"
+            ):
+                if p.channel.value == "email":
+                    expected.add(f"{p.season_id}/{p.body_id}/{p.due.reminder}/{p.due.step}/email")
+            day += timedelta(days=1)
+    assert set(keys) == expected
     assert len(hooks.posts) == sum(1 for r in rows if r.channel == "webhook" and r.status == "sent")
     assert hooks.bad_signatures == 0
 
