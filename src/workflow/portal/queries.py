@@ -121,6 +121,10 @@ def all_published(session: Session) -> list[PublishedReport]:
     return _collect(session.execute(_base()).all())
 
 
+def published_in_year(session: Session, year: int) -> list[PublishedReport]:
+    return _collect(session.execute(_base().where(Season.report_year == year)).all())
+
+
 def published_report(session: Session, report_id: int) -> PublishedReport | None:
     found = _collect(session.execute(_base().where(Publication.report_id == report_id)).all())
     return found[0] if found else None

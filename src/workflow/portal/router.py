@@ -53,7 +53,7 @@ def index(session: Session = Depends(db_session)) -> HTMLResponse:
 @router.get("/years/{year}/", response_class=HTMLResponse, summary="某年度的全部报告")
 def year(year: int, session: Session = Depends(db_session)) -> HTMLResponse:
     here = f"years/{year}/"
-    return _html(site.year_page(year, queries.all_published(session), _link(here)))
+    return _html(site.year_page(year, queries.published_in_year(session, year), _link(here)))
 
 
 @router.get("/bodies/{body_id}/", response_class=HTMLResponse, summary="某机关的各年度报告")
