@@ -17,12 +17,12 @@ Targets (issue 3): ≥ 50 submissions/s, p50 ≤ 300 ms, p99 ≤ 1 s.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-n", type=int, default=1000, help="submissions (default 1000)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--concurrency", type=int, default=1, help="pool processes per worker (default 1)")
-    p.add_argument("--submitters", type=int, default=2, help="threads submitting in parallel (default 2)")
+    p.add_argument("--submitters", type=int, default=2, help="processes submitting in parallel (default 2)")
+    p.add_argument("--rate", type=float, default=60.0, help="submissions per second in total (0: flat out)")
     p.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL")
     p.add_argument(
         "--embedded-redis", action="store_true", help="our own redis-server instead of the machine's"
@@ -120,7 +121,8 @@ def _bench(args: argparse.Namespace, db_url: str, broker_url: str, data_dir: Pat
     procs = [_spawn_worker(settings, env, data_dir, i, args.concurrency) for i in range(args.workers)]
     try:
         _wait_ready(app, [f"bench{i}@{os.uname().nodename}" for i in range(args.workers)])
-        wall = _submit_all(sessions, report_ids, submitter_id, args.submitters)
+        engine.dispose()  # before forking the submitters
+        wall = _submit_all(db_url, settings, report_ids, submitter_id, args.submitters, args.rate)
         print(f"submitted {args.n} in {wall:.2f} s ({args.n / wall:.0f}/s)")
         _wait_checked(sessions, args.n, timeout=max(120.0, args.n / 5))
         return _report(sessions, args.n)
@@ -190,27 +192,42 @@ def _wait_ready(app: Celery, nodes: list[str], timeout: float = 60) -> None:
     raise SystemExit(f"workers not ready in {timeout} s: {sorted(set(nodes) - ready)}")
 
 
-def _submit_all(sessions: sessionmaker[Session], ids: list[int], actor_id: int, threads: int) -> float:
-    chunks = [ids[i::threads] for i in range(threads)]
-    errors: list[BaseException] = []
+def _submit_all(
+    db_url: str, settings: Settings, ids: list[int], actor_id: int, processes: int, rate: float
+) -> float:
+    """Submit from `processes` processes (like several web workers), paced at `rate`/s in total (0: flat out)."""
+    ctx = multiprocessing.get_context("fork")
+    start_at = time.time() + 0.5
+    chunks = [ids[i::processes] for i in range(processes)]
+    per_process = rate / processes if rate else 0.0
+    procs = [
+        ctx.Process(target=_submitter, args=(db_url, settings, chunk, actor_id, per_process, start_at))
+        for chunk in chunks
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    if any(p.exitcode for p in procs):
+        raise SystemExit("a submitter failed")
+    return time.time() - start_at
 
-    def run(chunk: list[int]) -> None:
-        try:
-            with sessions() as s:
-                for report_id in chunk:
-                    submit(s, report_id=report_id, actor_id=actor_id)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
 
-    t0 = time.perf_counter()
-    workers = [threading.Thread(target=run, args=(c,)) for c in chunks]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    if errors:
-        raise errors[0]
-    return time.perf_counter() - t0
+def _submitter(
+    db_url: str, settings: Settings, ids: list[int], actor_id: int, rate: float, start_at: float
+) -> None:
+    app = Celery("workflow-bench-submitter")
+    app.config_from_object(celery_config(settings))
+    outbox.set_dispatcher(CeleryDispatcher(app))
+    engine = make_engine(db_url)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    time.sleep(max(0.0, start_at - time.time()))
+    with sessions() as s:
+        for i, report_id in enumerate(ids):
+            if rate:  # open loop: the i-th submission is due at start + i / rate
+                time.sleep(max(0.0, start_at + i / rate - time.time()))
+            submit(s, report_id=report_id, actor_id=actor_id)
+    engine.dispose()
 
 
 def _wait_checked(sessions: sessionmaker[Session], n: int, timeout: float) -> None:

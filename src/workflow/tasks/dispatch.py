@@ -28,19 +28,17 @@ class CeleryDispatcher:
             self._app = app
         return self._app
 
-    def send(self, task_name: str, kwargs: dict[str, Any]) -> bool:
+    def send(self, task_name: str, kwargs: dict[str, Any]) -> None:
         try:
             # ignore_result: nobody waits on a result (the database holds outcomes), and without it
             # send_task subscribes to the result backend and may block reconnecting to a Redis that is down.
             self.app.send_task(
                 task_name, kwargs=kwargs, ignore_result=True, retry=True, retry_policy=RETRY_POLICY
             )
-        except Exception:  # noqa: BLE001 - any broker failure: the sweeper re-enqueues from the database
+        except Exception:  # any broker failure: the sweeper re-enqueues from the database
             logger.warning(
                 "could not enqueue %s %s; the sweeper will retry", task_name, kwargs, exc_info=True
             )
-            return False
-        return True
 
 
 def install() -> CeleryDispatcher:
