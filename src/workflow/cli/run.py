@@ -33,10 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     w = sub.add_parser("worker", help="运行一个 Celery worker 进程（队列 checks、render、notify）")
     w.add_argument("--concurrency", type=int, help="并发进程数（默认取 WORKFLOW_WORKER_CONCURRENCY）")
     w.add_argument("--queues", default=QUEUES)
-    w.set_defaults(func=lambda a: _exec(worker_argv(get_settings(), a.concurrency, a.queues)))
+    w.set_defaults(func=lambda a: _exec_with_broker(worker_argv(get_settings(), a.concurrency, a.queues)))
 
     b = sub.add_parser("beat", help="运行 Celery beat（定时任务：卡滞任务清扫等）")
-    b.set_defaults(func=lambda a: _exec(beat_argv(get_settings())))
+    b.set_defaults(func=lambda a: _exec_with_broker(beat_argv(get_settings())))
 
     web = sub.add_parser("web", help="只运行 Web 服务（不迁移）")
     web.set_defaults(func=lambda a: serve_web(get_settings()))
@@ -60,6 +60,18 @@ def beat_argv(settings: Settings) -> list[str]:
 
 def web_argv() -> list[str]:
     return [sys.executable, "-c", "import sys; from workflow.cli import main; sys.exit(main(['web']))"]
+
+
+def _exec_with_broker(argv: list[str]) -> int:
+    """Replace this process with Celery, once we know it will find a broker."""
+    from workers.celery_app import redis_base_url
+
+    try:
+        redis_base_url(get_settings())
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return _exec(argv)
 
 
 def _exec(argv: list[str]) -> int:
