@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-n", type=int, default=1000, help="submissions (default 1000)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--concurrency", type=int, default=1, help="pool processes per worker (default 1)")
+    p.add_argument("--pool", default="prefork", help="Celery pool: prefork (as deployed) or solo")
     p.add_argument("--submitters", type=int, default=2, help="processes submitting in parallel (default 2)")
     p.add_argument("--rate", type=float, default=60.0, help="submissions per second in total (0: flat out)")
     p.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL")
@@ -118,7 +119,9 @@ def _bench(args: argparse.Namespace, db_url: str, broker_url: str, data_dir: Pat
     app.config_from_object(celery_config(settings))
     outbox.set_dispatcher(CeleryDispatcher(app))
     env = _worker_env(db_url, broker_url, prefix, data_dir)
-    procs = [_spawn_worker(settings, env, data_dir, i, args.concurrency) for i in range(args.workers)]
+    procs = [
+        _spawn_worker(settings, env, data_dir, i, args.concurrency, args.pool) for i in range(args.workers)
+    ]
     try:
         _wait_ready(app, [f"bench{i}@{os.uname().nodename}" for i in range(args.workers)])
         engine.dispose()  # before forking the submitters
@@ -170,11 +173,13 @@ def _worker_env(db_url: str, broker_url: str, prefix: str, data_dir: Path) -> di
     return env
 
 
-def _spawn_worker(settings: Settings, env: dict[str, str], data_dir: Path, i: int, concurrency: int):  # type: ignore[no-untyped-def]
+def _spawn_worker(
+    settings: Settings, env: dict[str, str], data_dir: Path, i: int, concurrency: int, pool: str
+):  # type: ignore[no-untyped-def]
     import subprocess
 
     log = (data_dir / f"worker{i}.log").open("wb")
-    argv = worker_argv(settings, concurrency, name=f"bench{i}")
+    argv = [*worker_argv(settings, concurrency, name=f"bench{i}"), "--pool", pool]
     argv[argv.index("--loglevel") + 1] = os.environ.get("BENCH_LOGLEVEL", "WARNING")  # INFO: a line per task
     return subprocess.Popen(
         argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
