@@ -89,7 +89,7 @@ def test_dashboard_counts_chart_and_xlsx(world, browser, db):
     admin = browser("admin")
     page = admin.get("/admin?year=2024")
     assert "<svg" in page.text and "逾期" in page.text
-    counts = dict(re.findall(r'<td data-status="(\w+)">(\d+)</td>', page.text))
+    counts = dict(re.findall(r'<td data-status="(\w+)"><a [^>]*>(\d+)</a></td>', page.text))
     assert sum(int(v) for v in counts.values()) == 3
     xlsx = admin.get("/admin/status.xlsx?year=2024")
     ws = load_workbook(io.BytesIO(xlsx.content)).active

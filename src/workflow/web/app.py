@@ -50,6 +50,7 @@ def create_app(
     app.state.idle_seconds = idle_minutes * 60
     app.state.templates = build_templates()
     app.state.stash = FormStash(settings.data_dir / "web-stash")
+    app.state.status_cache = {}
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -87,6 +88,25 @@ def season_status(
         state = r.state if r is not None else None
         out.append(BodyStatus(b, status_of(state, due, today, published_on), state, due, r.id if r else None))
     return out
+
+
+# The office's overview may be a few seconds old: thousands of bodies are recomputed at most every
+# CACHE_SECONDS per process, however many people keep the page open.
+CACHE_SECONDS = 5.0
+StatusCache = dict[tuple[int, date, int | None], tuple[float, list[BodyStatus]]]
+
+
+def cached_status(
+    cache: StatusCache, db: Session, season: Season, today: date, jurisdiction_id: int | None = None
+) -> list[BodyStatus]:
+    """`cache` lives on the app (one per process and app, so tests never see another app's data)."""
+    key = (season.id, today, jurisdiction_id)
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    rows = season_status(db, season, today, jurisdiction_id)
+    cache[key] = (time.monotonic(), rows)
+    return rows
 
 
 def count(rows: list[BodyStatus]) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from workflow.web.views_common import flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=200)]
+PAGE_SIZE = 200  # rows of the status table per page; the .xlsx has them all
 
 
 def pick_season(db: Session, year: int | None) -> Season:
@@ -35,14 +36,27 @@ def pick_season(db: Session, year: int | None) -> Season:
 
 
 @router.get("/admin")
-def dashboard_page(request: Request, user: AdminUser, db: DB, year: int | None = None) -> Response:
+def dashboard_page(
+    request: Request,
+    user: AdminUser,
+    db: DB,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status: Annotated[str, Query(max_length=20)] = "",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> Response:
     season = pick_season(db, year)
-    rows = dashboard.season_status(db, season, now().date())
-    counts = dashboard.count(rows)
+    all_rows = dashboard.cached_status(request.app.state.status_cache, db, season, now().date())
+    counts = dashboard.count(all_rows)
+    chosen = [r for r in all_rows if r.status == status] if status in dashboard.STATUSES else all_rows
+    rows = chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     ctx = {
         "season": season,
         "seasons": list(db.scalars(select(Season).order_by(Season.report_year.desc()))),
         "rows": rows,
+        "status": status,
+        "page": page,
+        "pages": max(1, -(-len(chosen) // PAGE_SIZE)),
+        "shown": len(chosen),
         "counts": counts,
         "chart": dashboard.svg_bars(counts),
         "labels": dashboard.STATUS_LABELS,
