@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from workflow.settings import Settings, get_settings
 from workflow.web.deps import LoginRequired
+from workflow.web.fragments import FragmentCache
 from workflow.web.stash import FormStash
 from workflow.web.templating import build_templates
 
@@ -51,6 +52,7 @@ def create_app(
     app.state.templates = build_templates()
     app.state.stash = FormStash(settings.data_dir / "web-stash")
     app.state.status_cache = {}
+    app.state.fragments = FragmentCache()
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -47,9 +47,20 @@ _STATE_TO_STATUS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class BodyRef:
+    """The few columns of a body the overview needs (no ORM objects for thousands of rows)."""
+
+    id: int
+    code: str
+    name: str
+    body_type: str
+    locality: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class BodyStatus:
-    body: Body
+    body: BodyRef
     status: str
     state: str | None
     due: date
@@ -67,10 +78,9 @@ def status_of(state: str | None, due: date, today: date, published_on: date | No
 def season_status(
     db: Session, season: Season, today: date, jurisdiction_id: int | None = None
 ) -> list[BodyStatus]:
-    bodies_q = select(Body).order_by(Body.code)
+    bodies_q = select(Body.id, Body.code, Body.name, Body.body_type, Body.locality).order_by(Body.code)
     if jurisdiction_id is not None:
         bodies_q = bodies_q.where(Body.jurisdiction_id == jurisdiction_id)
-    bodies = list(db.scalars(bodies_q))
     reports = {
         r.body_id: r
         for r in db.execute(
@@ -81,9 +91,10 @@ def season_status(
     }
     dues = DueDates(db)
     out = []
-    for b in bodies:
+    for row in db.execute(bodies_q):
+        b = BodyRef(*row)
         r = reports.get(b.id)
-        due = dues.due(b, season)
+        due = dues.due_for(season, b.id, b.body_type, b.locality)
         published_on = r.first_published_at.date() if r is not None and r.first_published_at else None
         state = r.state if r is not None else None
         out.append(BodyStatus(b, status_of(state, due, today, published_on), state, due, r.id if r else None))

@@ -31,12 +31,15 @@ class DueDates:
         self._extensions[season_id] = ext
 
     def due(self, body: Body, season: Season) -> date:
+        return self.due_for(season, body.id, body.body_type, body.locality)
+
+    def due_for(self, season: Season, body_id: int, body_type: str, locality: str | None) -> date:
         self._load(season.id)
-        if body.id in self._extensions[season.id]:
-            return self._extensions[season.id][body.id]
+        if body_id in self._extensions[season.id]:
+            return self._extensions[season.id][body_id]
         table = self._deadlines[season.id]
         return (
-            table.get((body.body_type, body.locality))
-            or table.get((body.body_type, None))
+            table.get((body_type, locality))
+            or table.get((body_type, None))
             or date(season.report_year + 1, 1, 31)
         )

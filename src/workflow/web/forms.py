@@ -133,6 +133,20 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def cell_errors(report: Report) -> dict[str, str]:
+    """Problems of the stored cells (e.g. letters kept from an earlier save), by field name."""
+    errors = {}
+    for tdef in report.spec.tables:
+        table = report.table(tdef.id)
+        for row in tdef.rows:
+            for col in row.columns:
+                c = table.cell(row.key, col.key)
+                problem = cell_problem(c.raw, col.kind) if c else None
+                if problem:
+                    errors[cell_name(tdef.id, row.key, col.key)] = problem
+    return errors
+
+
 def form_values(report: Report) -> dict[str, str]:
     """The field values that show `report` in the form."""
     h = report.header

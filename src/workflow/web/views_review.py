@@ -18,6 +18,7 @@ from workflow.services.errors import ServiceError
 from workflow.web import data, deadlines, findings, forms
 from workflow.web.deps import DB, Id, PageUser, ReviewerUser, ReviewReport, reviewer_for
 from workflow.web.diff import diff_reports
+from workflow.web.fragments import tables_html
 from workflow.web.reasons import REASON_CODES
 from workflow.web.views_common import flash, redirect, render
 
@@ -57,7 +58,7 @@ def queue(request: Request, user: ReviewerUser, db: DB, state: str = "in_review"
     return render(request, "review/queue.html", {"rows": rows, "state": state, "states": QUEUE_STATES})
 
 
-def _report_context(db: Session, report: ReportRow) -> dict[str, Any]:
+def _report_context(request: Request, db: Session, report: ReportRow) -> dict[str, Any]:
     version = data.latest_version(db, report)
     content = Report.from_dict(version.content) if version else data.draft_of(report)
     run = data.latest_run(db, version.id) if version else None
@@ -65,14 +66,22 @@ def _report_context(db: Session, report: ReportRow) -> dict[str, Any]:
     prev_version = data.previous_version(db, report)
     last_year = data.previous_year(db, report)
     stages = report.season.stages or []
+    at = findings.locate(found, content)
+    values = forms.form_values(content)
+    key = (
+        ("view", version.id, run.id if run else None)
+        if version
+        else ("draft", report.id, report.draft_revision)
+    )
     return {
+        "tables": tables_html(request, key, spec=content.spec, values=values, at=at, errors={}),
         "report": report,
         "version": version,
         "content": content,
-        "values": forms.form_values(content),
+        "values": values,
         "run": run,
         "findings": findings.sort_findings(found),
-        "at": findings.locate(found, content),
+        "at": at,
         "explained": data.explanations(db, report.id),
         "comments": data.comments_by_section(data.comments(db, report.id)),
         "decisions": data.decisions(db, report.id),
@@ -85,7 +94,7 @@ def _report_context(db: Session, report: ReportRow) -> dict[str, Any]:
 
 @router.get("/review/{report_id}")
 def review_page(request: Request, report_id: Id, user: PageUser, db: DB, report: ReviewReport) -> Response:
-    return render(request, "review/report.html", _report_context(db, report))
+    return render(request, "review/report.html", _report_context(request, db, report))
 
 
 @router.post("/review/{report_id}/decide")
@@ -116,7 +125,11 @@ async def decide(request: Request, report_id: Id, user: PageUser, db: DB, report
             comments=comments,
         )
     except ServiceError as exc:
-        ctx = _report_context(db, report) | {"flash": exc.message, "flash_kind": "error", "typed": comments}
+        ctx = _report_context(request, db, report) | {
+            "flash": exc.message,
+            "flash_kind": "error",
+            "typed": comments,
+        }
         return render(request, "review/report.html", ctx, exc.code)
     flash(
         request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -11,10 +12,12 @@ from sqlalchemy import select
 from workflow.db.models import ReportRow, User
 from workflow.domain.formats import FORMATS
 from workflow.domain.model import Report
+from workflow.rules.catalog import CATALOG_VERSION
 from workflow.services import drafts, review, submission
 from workflow.services.errors import ServiceError, StaleVersion
 from workflow.web import data, findings, forms
 from workflow.web.deps import DB, MAX_ID, Id, PageUser, ReadReport, SubmitterUser, WriteReport
+from workflow.web.fragments import tables_html
 from workflow.web.upload import read_upload
 from workflow.web.views_common import flash, redirect, render
 
@@ -62,17 +65,30 @@ def _form_page(
     if values:  # re-read what was typed, so findings describe the text on screen
         draft = forms.report_from_form(values, draft).report
     found = findings.check(draft, data.previous_year(db, report))
+    shown_errors = errors if errors is not None else forms.cell_errors(draft)
+    editable = report.state in EDITABLE
+    # The stored draft's tables are cached per revision; typed values or form errors are never cached.
+    key = (
+        None
+        if values
+        else ("edit", report.id, report.draft_revision, editable, CATALOG_VERSION, date.today())
+    )
+    at = findings.locate(found, draft)
+    tables = tables_html(
+        request, key, spec=FORMATS[draft.format], values=shown, at=at, errors=shown_errors, editable=editable
+    )
     ctx = {
         "report": report,
         "draft": draft,
         "spec": FORMATS[draft.format],
         "values": shown,
-        "errors": errors if errors is not None else forms.report_from_form(shown, draft).errors,
-        "at": findings.locate(found, draft),
+        "errors": shown_errors,
+        "at": at,
+        "tables": tables,
         "findings": findings.sort_findings(found),
         "counts": findings.counts(found),
         "explained": data.explanations(db, report.id),
-        "editable": report.state in EDITABLE,
+        "editable": editable,
         "revision": int((values or {}).get("revision", report.draft_revision)),
         "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
         **extra,
@@ -242,6 +258,13 @@ def status_page(request: Request, report_id: Id, user: PageUser, db: DB, report:
     run = data.latest_run(db, version.id) if version else None
     found = list(run.findings) if run else []
     content = Report.from_dict(version.content) if version else data.draft_of(report)
+    at = findings.locate(found, content)
+    key = (
+        ("view", version.id, run.id if run else None)
+        if version
+        else ("draft", report.id, report.draft_revision)
+    )
+    tables = tables_html(request, key, spec=content.spec, values=forms.form_values(content), at=at, errors={})
     ctx = {
         "report": report,
         "version": version,
@@ -252,7 +275,6 @@ def status_page(request: Request, report_id: Id, user: PageUser, db: DB, report:
         "decisions": data.decisions(db, report.id),
         "versions": data.versions(db, report.id),
         "content": content,
-        "values": forms.form_values(content),
-        "at": findings.locate(found, content),
+        "tables": tables,
     }
     return render(request, "submit/status.html", ctx)

@@ -1,0 +1,332 @@
+"""Web latency under load: 5,000 bodies, the dashboard and the report pages, 50 concurrent clients.
+
+    .venv/bin/python bench/web.py [--server postgresql+psycopg://postgres@127.0.0.1:5432/test]
+                                  [--bodies 5000] [--clients 50] [--requests 1000] [--think 0]
+
+Creates a scratch database (wf_bench_<random>) on the server, migrates it, seeds a district of
+`--bodies` bodies (60 % with a report: drafts, reports in review with a validation run, published),
+starts `uvicorn --factory workflow.web.app:create_app` as a subprocess against it, signs in, and
+sends a bounded number of requests per page from `--clients` concurrent httpx clients (each waits
+`--think` seconds between requests; 0 = back to back).  Prints p50/p95/p99 and throughput per page,
+then drops the database.  A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from workflow.db.migrate import upgrade  # noqa: E402
+from workflow.db.models import (  # noqa: E402
+    Body,
+    Jurisdiction,
+    ReportRow,
+    ReportVersion,
+    Season,
+    SeasonDeadline,
+    User,
+    ValidationRun,
+)
+from workflow.db.session import make_engine  # noqa: E402
+from workflow.domain.bodies import BodyType  # noqa: E402
+from workflow.domain.samples import sample_report  # noqa: E402
+from workflow.rules.catalog import CATALOG_VERSION, validate  # noqa: E402
+from workflow.services.accounts import hash_password  # noqa: E402
+
+PASSWORD = "bench-password"
+
+
+def seed(url: str, n_bodies: int) -> dict[str, int]:
+    engine = make_engine(url)
+    rng = random.Random(5000)
+    now = datetime.now(UTC)
+    pw = hash_password(PASSWORD)
+    with engine.begin() as conn:
+        jid = conn.execute(
+            insert(Jurisdiction).values(name="西宁市湟中区").returning(Jurisdiction.id)
+        ).scalar_one()
+        sid = conn.execute(
+            insert(Season)
+            .values(report_year=2026, stages=["body_head", "district_office"], created_at=now)
+            .returning(Season.id)
+        ).scalar_one()
+        conn.execute(
+            insert(SeasonDeadline),
+            [
+                {
+                    "season_id": sid,
+                    "body_type": t.value,
+                    "locality": None,
+                    "due_date": datetime(2027, 1, 31).date(),
+                }
+                for t in BodyType
+            ],
+        )
+        kinds = ["镇人民政府", "街道办事处", "局"]
+        bodies = [
+            {
+                "name": f"测试{i:04d}{kinds[i % 3]}",
+                "code": f"b{i:05d}",
+                "body_type": ["township", "street", "county_department"][i % 3],
+                "jurisdiction_id": jid,
+                "created_at": now,
+            }
+            for i in range(n_bodies)
+        ]
+        body_ids = list(conn.execute(insert(Body).returning(Body.id), bodies).scalars())
+        templates = [sample_report(random.Random(s), year=2026) for s in range(20)]
+        reports, versions, runs = [], [], []
+        for i, bid in enumerate(body_ids):
+            if i % 5 >= 3:
+                continue  # 40 % not started
+            content = templates[i % len(templates)]
+            content.header.body_name = bodies[i]["name"]
+            state = rng.choice(["draft", "in_review", "in_review", "published"])
+            reports.append(
+                {
+                    "body_id": bid,
+                    "season_id": sid,
+                    "state": state,
+                    "draft": content.to_dict(),
+                    "draft_revision": 1,
+                    "latest_version": 0 if state == "draft" else 1,
+                    "state_changed_at": now,
+                    "created_at": now,
+                    "first_published_at": now if state == "published" else None,
+                }
+            )
+        report_ids = list(conn.execute(insert(ReportRow).returning(ReportRow.id), reports).scalars())
+        for rid, row in zip(report_ids, reports, strict=True):
+            if row["latest_version"]:
+                versions.append(
+                    {
+                        "report_id": rid,
+                        "number": 1,
+                        "content": row["draft"],
+                        "content_hash": "x" * 64,
+                        "submitted_at": now,
+                    }
+                )
+        version_ids = list(
+            conn.execute(insert(ReportVersion).returning(ReportVersion.id), versions).scalars()
+        )
+        for vid, v in zip(version_ids, versions, strict=True):
+            from workflow.domain.model import Report
+
+            result = validate(Report.from_dict(v["content"]))
+            runs.append(
+                {
+                    "version_id": vid,
+                    "catalog_version": CATALOG_VERSION,
+                    "status": "done",
+                    "findings": [f.to_dict() for f in result.findings],
+                    "not_assessed": [],
+                    "error_count": len(result.errors),
+                    "warning_count": len(result.warnings),
+                    "created_at": now,
+                }
+            )
+        conn.execute(insert(ValidationRun), runs)
+        review_report = next(
+            rid for rid, row in zip(report_ids, reports, strict=True) if row["state"] == "in_review"
+        )
+        draft_index = next(i for i, row in enumerate(reports) if row["state"] == "draft")
+        draft_report, draft_body = report_ids[draft_index], reports[draft_index]["body_id"]
+        # Every row names every column: an executemany takes its column list from the first row.
+        users = [
+            ("admin", "admin", None, None),
+            ("reviewer", "reviewer", None, jid),
+            ("clerk", "submitter", draft_body, None),
+        ]
+        rows = [
+            {
+                "username": u,
+                "password_hash": pw,
+                "role": r,
+                "body_id": b,
+                "jurisdiction_id": j,
+                "created_at": now,
+            }
+            for u, r, b, j in users
+        ]
+        conn.execute(insert(User), rows)
+    engine.dispose()
+    return {"reports": len(reports), "review_report": review_report, "draft_report": draft_report}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(url: str, port: int, workers: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "WORKFLOW_DATABASE_URL": url,
+        "WORKFLOW_SECRET_KEY": "bench",
+        "WORKFLOW_DATA_DIR": str(data_dir),
+        "WORKFLOW_ENV": "development",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "workflow.web.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("uvicorn did not come up")
+
+
+async def signed_in(base: str, username: str, clients: int) -> list[httpx.AsyncClient]:
+    out = []
+    limits = httpx.Limits(max_connections=1)
+    first = httpx.AsyncClient(base_url=base, limits=limits, timeout=30)
+    page = await first.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = await first.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 303, r.text
+    out.append(first)
+    for _ in range(clients - 1):  # every client shares the signed-in session cookie
+        c = httpx.AsyncClient(base_url=base, limits=limits, timeout=30, cookies=first.cookies)
+        out.append(c)
+    return out
+
+
+async def load(
+    clients: list[httpx.AsyncClient], path: str, total: int, think: float
+) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    remaining = total
+    errors = 0
+
+    async def worker(c: httpx.AsyncClient) -> None:
+        nonlocal remaining, errors
+        while remaining > 0:
+            remaining -= 1
+            t0 = time.perf_counter()
+            r = await c.get(path)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if r.status_code != 200:
+                errors += 1
+            if think:
+                await asyncio.sleep(random.uniform(0, 2 * think))
+
+    for c in clients[:5]:  # warm up
+        await c.get(path)
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in clients))
+    elapsed = time.perf_counter() - t0
+    if errors:
+        print(f"  !! {errors} responses were not 200")
+    return latencies, elapsed
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+async def run(base: str, ids: dict[str, int], args: argparse.Namespace) -> None:
+    pages = [
+        ("admin", "/admin", "dashboard (5,000 bodies, first 200 rows)"),
+        ("reviewer", f"/review/{ids['review_report']}", "reviewer's report page"),
+        ("clerk", f"/reports/{ids['draft_report']}/edit", "clerk's report form (validated in-process)"),
+        ("clerk", f"/reports/{ids['draft_report']}", "clerk's report status page"),
+    ]
+    print(
+        f"{args.clients} clients, {args.requests} requests per page, think time {args.think}s, "
+        f"{args.workers} uvicorn worker(s)"
+    )
+    print(f"{'page':48} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    for user, path, label in pages:
+        clients = await signed_in(base, user, args.clients)
+        lat, elapsed = await load(clients, path, args.requests, args.think)
+        for c in clients:
+            await c.aclose()
+        print(
+            f"{label:48} {pct(lat, 50):8.1f} {pct(lat, 95):8.1f} {pct(lat, 99):8.1f} {len(lat) / elapsed:8.1f}"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument(
+        "--server",
+        default=os.environ.get(
+            "WORKFLOW_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    ap.add_argument("--bodies", type=int, default=5000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--think", type=float, default=0.0)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    name = f"wf_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(args.server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(args.server).set(database=name).render_as_string(hide_password=False)
+    proc = None
+    try:
+        upgrade(url)
+        t0 = time.perf_counter()
+        ids = seed(url, args.bodies)
+        print(
+            f"database {name}: seeded {args.bodies} bodies, {ids['reports']} reports in {time.perf_counter() - t0:.1f}s"
+        )
+        port = free_port()
+        data_dir = Path(f"/tmp/{name}")
+        proc = start_server(url, port, args.workers, data_dir)
+        asyncio.run(run(f"http://127.0.0.1:{port}", ids, args))
+    finally:
+        if proc is not None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
