@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -28,6 +31,19 @@ SESSION_COOKIE = "wf_session"
 STASHABLE_SUFFIX = "/edit"
 
 
+# Sync endpoints and the session dependency run in anyio's thread pool.  With more threads than
+# database connections, requests holding threads wait for connections while the requests holding
+# connections wait for a thread to close their session: a deadlock until the pool times out.  Keep
+# the threads below the pool (SQLAlchemy's default: 5 + 10 overflow).
+WORKER_THREADS = 12
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+    yield
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -36,6 +52,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="政府信息公开工作年度报告 报送审核系统 API",
         version="1.0",
         docs_url=None,  # our own /docs page works offline (no CDN assets)

@@ -6,7 +6,7 @@ import time
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,8 +81,8 @@ def _check_password(db: Session, username: str, password: str) -> tuple[User | N
     return user, ""
 
 
-@router.post("/login", include_in_schema=False)
-async def login(
+@router.post("/login", include_in_schema=False, dependencies=[Depends(require_csrf)])
+def login(
     request: Request,
     db: DB,
     username: Annotated[str, Form(max_length=80)] = "",
@@ -90,7 +90,6 @@ async def login(
     next: Annotated[str, Form()] = "",
     stash: Annotated[str, Form()] = "",
 ) -> Response:
-    await require_csrf(request)
     user, error = _check_password(db, username.strip(), password)
     db.commit()
     if user is None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import FormData
 
 from workflow.db.models import Body, ReportRow, User
 from workflow.web.security import SAFE_METHODS, require_csrf, require_csrf_header
@@ -57,21 +58,39 @@ def _session_user(request: Request, db: Session) -> User | None:
     return user
 
 
-async def page_user(request: Request, db: DB) -> User:
+# The database is only touched in sync dependencies (run in the thread pool); the async ones below
+# check the CSRF token and never block the event loop.
+def _page_session_user(request: Request, db: DB) -> User:
     user = _session_user(request, db)
     if user is None:
         raise LoginRequired()
+    return user
+
+
+def _api_session_user(request: Request, db: DB) -> User:
+    user = _session_user(request, db)
+    if user is None:
+        raise HTTPException(401, "未登录或登录已过期，请先登录。")
+    return user
+
+
+async def page_user(request: Request, user: Annotated[User, Depends(_page_session_user)]) -> User:
     await require_csrf(request)
     return user
 
 
-async def api_user(request: Request, db: DB) -> User:
-    user = _session_user(request, db)
-    if user is None:
-        raise HTTPException(401, "未登录或登录已过期，请先登录。")
+async def api_user(request: Request, user: Annotated[User, Depends(_api_session_user)]) -> User:
     if request.method not in SAFE_METHODS:
         await require_csrf_header(request)
     return user
+
+
+async def posted_form(request: Request) -> FormData:
+    """The urlencoded form, read on the event loop, so the endpoint itself can be sync."""
+    return await request.form()
+
+
+Posted = Annotated[FormData, Depends(posted_form)]
 
 
 def optional_user(request: Request, db: DB) -> User | None:

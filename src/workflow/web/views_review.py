@@ -16,7 +16,7 @@ from workflow.domain.states import stage_label
 from workflow.services import review
 from workflow.services.errors import ServiceError
 from workflow.web import data, deadlines, findings, forms
-from workflow.web.deps import DB, Id, PageUser, ReviewerUser, ReviewReport, reviewer_for
+from workflow.web.deps import DB, Id, PageUser, Posted, ReviewerUser, ReviewReport, reviewer_for
 from workflow.web.diff import diff_reports
 from workflow.web.fragments import tables_html
 from workflow.web.reasons import REASON_CODES
@@ -98,8 +98,9 @@ def review_page(request: Request, report_id: Id, user: PageUser, db: DB, report:
 
 
 @router.post("/review/{report_id}/decide")
-async def decide(request: Request, report_id: Id, user: PageUser, db: DB, report: ReviewReport) -> Response:
-    form = await request.form()
+def decide(
+    request: Request, report_id: Id, user: PageUser, db: DB, report: ReviewReport, form: Posted
+) -> Response:
     decision = str(form.get("decision", ""))
     try:
         expected = int(str(form.get("version", "")))
@@ -139,9 +140,8 @@ async def decide(request: Request, report_id: Id, user: PageUser, db: DB, report
 
 
 @router.post("/review/bulk-approve")
-async def bulk_approve(request: Request, user: ReviewerUser, db: DB) -> Response:
+def bulk_approve(request: Request, user: ReviewerUser, db: DB, form: Posted) -> Response:
     """Approve several clean reports at once: each is decided on its own; failures are listed."""
-    form = await request.form()
     done, failed = 0, []
     for item in form.getlist("pick"):
         try:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from workflow.rules.catalog import CATALOG_VERSION
 from workflow.services import drafts, review, submission
 from workflow.services.errors import ServiceError, StaleVersion
 from workflow.web import data, findings, forms
-from workflow.web.deps import DB, MAX_ID, Id, PageUser, ReadReport, SubmitterUser, WriteReport
+from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, ReadReport, SubmitterUser, WriteReport
 from workflow.web.fragments import tables_html
 from workflow.web.upload import read_upload
 from workflow.web.views_common import flash, redirect, render
@@ -109,8 +110,10 @@ def edit_form(
 
 
 @router.post("/reports/{report_id}/edit")
-async def save_form(request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport) -> Response:
-    posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+def save_form(
+    request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport, form: Posted
+) -> Response:
+    posted = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         revision = int(posted.get("revision", ""))
     except ValueError:
@@ -175,6 +178,11 @@ async def save_form(request: Request, report_id: Id, user: PageUser, db: DB, rep
 async def upload(request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport) -> Response:
     limit = request.app.state.settings.max_upload_bytes
     got = await read_upload(request, limit)
+    # The database work runs in the thread pool: never block the event loop on a connection.
+    return await run_in_threadpool(_import, request, db, user, report, got)
+
+
+def _import(request: Request, db: Any, user: User, report: ReportRow, got: Any) -> Response:
     if got.error:
         return _form_page(request, db, user, report, status=got.status, flash=got.error, flash_kind="error")
     try:
