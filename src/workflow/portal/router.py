@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -37,6 +39,11 @@ def _link(here: str) -> site.Linker:
     return site.Linker(here, static=False, base_url=get_settings().base_url.rstrip("/") + PREFIX)
 
 
+# Ids beyond the database's integer range are not ids: answer 422, never a database overflow (500).
+Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+Year = Annotated[int, PathParam(ge=1900, le=9999)]
+
+
 def _html(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status)
 
@@ -51,13 +58,13 @@ def index(session: Session = Depends(db_session)) -> HTMLResponse:
 
 
 @router.get("/years/{year}/", response_class=HTMLResponse, summary="某年度的全部报告")
-def year(year: int, session: Session = Depends(db_session)) -> HTMLResponse:
+def year(year: Year, session: Session = Depends(db_session)) -> HTMLResponse:
     here = f"years/{year}/"
     return _html(site.year_page(year, queries.published_in_year(session, year), _link(here)))
 
 
 @router.get("/bodies/{body_id}/", response_class=HTMLResponse, summary="某机关的各年度报告")
-def body(body_id: int, session: Session = Depends(db_session)) -> HTMLResponse:
+def body(body_id: Id, session: Session = Depends(db_session)) -> HTMLResponse:
     here = f"bodies/{body_id}/"
     found, reports = queries.body_reports(session, body_id)
     if found is None:
@@ -86,12 +93,12 @@ def _find(
 
 
 @router.get("/reports/{report_id}/", response_class=HTMLResponse, summary="年度报告（最新版）")
-def report_latest(report_id: int, session: Session = Depends(db_session)) -> HTMLResponse:
+def report_latest(report_id: Id, session: Session = Depends(db_session)) -> HTMLResponse:
     return _report(session, report_id, None, f"reports/{report_id}/")
 
 
 @router.get("/reports/{report_id}/v{number}/", response_class=HTMLResponse, summary="年度报告的某一版")
-def report_version(report_id: int, number: int, session: Session = Depends(db_session)) -> HTMLResponse:
+def report_version(report_id: Id, number: Id, session: Session = Depends(db_session)) -> HTMLResponse:
     return _report(session, report_id, number, f"reports/{report_id}/v{number}/")
 
 
@@ -105,7 +112,7 @@ def _report(session: Session, report_id: int, number: int | None, here: str) -> 
 
 
 @router.get("/reports/{report_id}/v{number}/report.{name}", summary="下载已发布的文件", response_model=None)
-def download(report_id: int, number: int, name: str, session: Session = Depends(db_session)) -> Response:
+def download(report_id: Id, number: Id, name: str, session: Session = Depends(db_session)) -> Response:
     here = f"reports/{report_id}/v{number}/report.{name}"
     found = _find(session, report_id, number)
     if found is None or name not in found[1].artifacts:
