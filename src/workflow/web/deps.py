@@ -49,6 +49,9 @@ def _session_user(request: Request, db: Session) -> User | None:
         request.session.pop("uid", None)
         return None
     user = db.get(User, int(uid))
+    # End the read transaction: the connection goes back to the pool while this request waits for a
+    # worker thread (otherwise 50 waiting requests hold 50 connections and starve the pool).
+    db.commit()
     if user is None or not user.is_active:
         request.session.pop("uid", None)
         return None
@@ -144,9 +147,13 @@ def _role(user_dep: Any, *roles: str) -> Any:
 
 def _report(user_dep: Any, mode: str) -> Any:
     def dep(report_id: Id, user: Annotated[User, Depends(user_dep)], db: DB) -> ReportRow:
-        if mode == "review":
-            return reviewer_for(db, user, report_id)
-        return report_for(db, user, report_id, edit=mode == "write")
+        report = (
+            reviewer_for(db, user, report_id)
+            if mode == "review"
+            else report_for(db, user, report_id, edit=mode == "write")
+        )
+        db.commit()  # hand the connection back before the endpoint waits for a thread
+        return report
 
     return dep
 
