@@ -9,8 +9,10 @@ killed while validating leaves a "checking" report with a "running" run that the
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,55 +22,109 @@ from workflow.domain.model import Report
 from workflow.domain.states import ReportEvent, ReportState
 from workflow.rules.catalog import CATALOG_VERSION, validate
 from workflow.rules.engine import Severity, ValidationResult
-from workflow.services.errors import InvalidTransition, NotFound, StateConflict
-from workflow.services.lifecycle import get_report, transactional, transition
+from workflow.services.errors import NotFound, StateConflict
+from workflow.services.lifecycle import REPORTS, get_report, transactional, transition, transition_by_id
 from workflow.services.outbox import enqueue_after_commit
 
 CHECKABLE = (ReportState.SUBMITTED, ReportState.CHECKING)
 
+# The hot path uses Core statements on the tables: the ORM's per-statement layer cost more CPU than
+# the SQL (the reads here are columns, not objects, and the JSON is read once).
+VERSIONS = cast(Table, ReportVersion.__table__)
+RUNS = cast(Table, ValidationRun.__table__)
+SEASONS = cast(Table, Season.__table__)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """What the claim read: enough to validate and to store without reading the report again."""
+
+    run_id: int
+    version_id: int
+    number: int
+    report_id: int
+    body_id: int
+    content: dict[str, Any]
+    previous: Report | None
+    previous_imported: bool
+
 
 def run_checks(session: Session, *, version_id: int) -> bool:
     """Check `version_id` once under the current catalog; True if this call stored the result."""
-    run_id = _claim(session, version_id)
-    if run_id is None:
+    claimed = _claim(session, version_id)
+    if claimed is None:
         return False
-    version = session.get(ReportVersion, version_id)
-    assert version is not None
-    report = get_report(session, version.report_id)
-    previous, imported = previous_report(session, report)
-    content = Report.from_dict(version.content)
-    result = validate(content, previous, previous_imported=imported, today=now().date())
-    session.rollback()  # end the read transaction before the write one (SQLite: do not hold the lock)
-    return _store(session, version_id, run_id, result)
+    # No transaction is open while the rules run (SQLite: the write lock is not held).
+    result = validate(
+        Report.from_dict(claimed.content),
+        claimed.previous,
+        previous_imported=claimed.previous_imported,
+        today=now().date(),
+    )
+    return _store(session, claimed, result)
 
 
 @transactional
-def _claim(session: Session, version_id: int) -> int | None:
-    version = session.get(ReportVersion, version_id)
-    if version is None:
-        raise NotFound(f"找不到编号为 {version_id} 的报告版本")
-    report = get_report(session, version.report_id)
-    if report.latest_version != version.number or ReportState(report.state) not in CHECKABLE:
-        return None  # superseded, withdrawn, or already past the checks
-    run = _run_for(session, version_id)
-    if run is not None and run.status == "done":
-        return None
-    if report.state == ReportState.SUBMITTED:
-        transition(
-            session,
-            report,
-            ReportEvent.START_CHECK,
-            actor_id=None,
-            where=[ReportRow.latest_version == version.number],
-            version=version.number,
+def _claim(session: Session, version_id: int) -> _Claimed | None:
+    """submitted → checking (or a checking left by a crash), run → running; reads what the rules need."""
+    row = session.execute(
+        select(
+            ReportVersion.number,
+            ReportVersion.content,
+            ReportRow.id,
+            ReportRow.state,
+            ReportRow.latest_version,
+            ReportRow.body_id,
+            ReportRow.season_id,
+            ValidationRun.id,
+            ValidationRun.status,
         )
-    if run is None:
-        run = _create_run(session, version_id)
-        if run is None:
-            return None
-    run.status, run.started_at, run.attempts = "running", now(), run.attempts + 1
-    session.flush()
-    return run.id
+        .join(ReportRow, ReportRow.id == ReportVersion.report_id)
+        .outerjoin(
+            ValidationRun,
+            (ValidationRun.version_id == ReportVersion.id)
+            & (ValidationRun.catalog_version == CATALOG_VERSION),
+        )
+        .where(ReportVersion.id == version_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"找不到编号为 {version_id} 的报告版本")
+    number, content, report_id, state, latest, body_id, season_id, run_id, run_status = row
+    if latest != number or ReportState(state) not in CHECKABLE:
+        return None  # superseded, withdrawn, or already past the checks
+    if run_status == "done":
+        return None
+    if state == ReportState.SUBMITTED:
+        transition_by_id(
+            session,
+            report_id,
+            ReportState.SUBMITTED,
+            ReportEvent.START_CHECK,
+            body_id=body_id,
+            actor_id=None,
+            where=[REPORTS.c.latest_version == number],
+            version=number,
+        )
+    run_id = _start_run(session, version_id) if run_id is not None else _create_run(session, version_id)
+    if run_id is None:
+        return None  # another worker created or finished it first: leave the work to it
+    previous, imported = _previous(session, body_id, season_id)
+    return _Claimed(run_id, version_id, number, report_id, body_id, content, previous, imported)
+
+
+def _start_run(session: Session, version_id: int) -> int | None:
+    """pending (or running, left by a crash) → running; None if it is done meanwhile."""
+    run_id: int | None = session.scalar(
+        update(RUNS)
+        .where(
+            RUNS.c.version_id == version_id,
+            RUNS.c.catalog_version == CATALOG_VERSION,
+            RUNS.c.status != "done",
+        )
+        .values(status="running", started_at=now(), attempts=RUNS.c.attempts + 1)
+        .returning(RUNS.c.id)
+    )
+    return run_id
 
 
 def _run_for(session: Session, version_id: int) -> ValidationRun | None:
@@ -79,22 +135,28 @@ def _run_for(session: Session, version_id: int) -> ValidationRun | None:
     )
 
 
-def _create_run(session: Session, version_id: int) -> ValidationRun | None:
-    run = ValidationRun(version_id=version_id, catalog_version=CATALOG_VERSION, status="pending")
+def _create_run(session: Session, version_id: int) -> int | None:
+    run = ValidationRun(
+        version_id=version_id,
+        catalog_version=CATALOG_VERSION,
+        status="running",
+        started_at=now(),
+        attempts=1,
+    )
     try:
         with session.begin_nested():
             session.add(run)
     except IntegrityError:  # another worker created it first: leave the work to it
         return None
-    return run
+    return run.id
 
 
 @transactional
-def _store(session: Session, version_id: int, run_id: int, result: ValidationResult) -> bool:
+def _store(session: Session, claimed: _Claimed, result: ValidationResult) -> bool:
     counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
     stored = session.execute(
-        update(ValidationRun)
-        .where(ValidationRun.id == run_id, ValidationRun.status == "running")
+        update(RUNS)
+        .where(RUNS.c.id == claimed.run_id, RUNS.c.status == "running")
         .values(
             status="done",
             findings=[f.to_dict() for f in result.findings],
@@ -104,23 +166,22 @@ def _store(session: Session, version_id: int, run_id: int, result: ValidationRes
             notice_count=counts[Severity.NOTICE],
             finished_at=now(),
         )
-        .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
     if stored != 1:
         return False  # a concurrent duplicate stored it first
-    version = session.get(ReportVersion, version_id)
-    assert version is not None
-    report = get_report(session, version.report_id)
     event = ReportEvent.CHECKS_FAILED if result.has_errors else ReportEvent.CHECKS_PASSED
-    # Withdrawn while we checked: keep the run (it describes the version), move nothing.
-    with contextlib.suppress(StateConflict, InvalidTransition):
-        transition(
+    # Only from `checking` on this version: withdrawn (or superseded) while we checked, the update
+    # matches nothing; keep the run (it describes the version) and move nothing.
+    with contextlib.suppress(StateConflict):
+        transition_by_id(
             session,
-            report,
+            claimed.report_id,
+            ReportState.CHECKING,
             event,
+            body_id=claimed.body_id,
             actor_id=None,
-            where=[ReportRow.latest_version == version.number],
-            version=version.number,
+            where=[REPORTS.c.latest_version == claimed.number],
+            version=claimed.number,
             errors=counts[Severity.ERROR],
             warnings=counts[Severity.WARNING],
         )
@@ -175,21 +236,27 @@ def is_stale(session: Session, report: ReportRow) -> bool:
 
 def previous_report(session: Session, report: ReportRow) -> tuple[Report | None, bool]:
     """Last year's report of the same body: its last submitted version, or an imported draft (flagged)."""
-    prev = session.scalar(
-        select(ReportRow)
-        .join(Season, Season.id == ReportRow.season_id)
-        .where(ReportRow.body_id == report.body_id, Season.report_year == report.season.report_year - 1)
-    )
-    if prev is None:
-        return None, False
-    if prev.latest_version > 0:
-        content = session.scalar(
-            select(ReportVersion.content).where(
-                ReportVersion.report_id == prev.id, ReportVersion.number == prev.latest_version
-            )
+    return _previous(session, report.body_id, report.season_id)
+
+
+def _previous(session: Session, body_id: int, season_id: int) -> tuple[Report | None, bool]:
+    """One query: last year's report, its latest version's content, its draft only when it has none."""
+    last_year = select(SEASONS.c.report_year - 1).where(SEASONS.c.id == season_id).scalar_subquery()
+    row = session.execute(
+        select(VERSIONS.c.content, case((VERSIONS.c.id.is_(None), REPORTS.c.draft), else_=None))
+        .select_from(REPORTS)
+        .join(SEASONS, SEASONS.c.id == REPORTS.c.season_id)
+        .outerjoin(
+            VERSIONS,
+            (VERSIONS.c.report_id == REPORTS.c.id) & (VERSIONS.c.number == REPORTS.c.latest_version),
         )
-        if content is not None:
-            return Report.from_dict(content), False
-    if prev.draft:
-        return Report.from_dict(prev.draft), True
+        .where(REPORTS.c.body_id == body_id, SEASONS.c.report_year == last_year)
+    ).first()
+    if row is None:
+        return None, False
+    content, draft = row
+    if content is not None:
+        return Report.from_dict(content), False
+    if draft:
+        return Report.from_dict(draft), True
     return None, False

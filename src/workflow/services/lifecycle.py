@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Table, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.clock import now
-from workflow.db.models import ReportRow, ReportVersion, Season, User
+from workflow.db.models import AuditEvent, ReportRow, ReportVersion, Season, User
 from workflow.domain import states
 from workflow.domain.states import ReportEvent, ReportState
-from workflow.services import audit
 from workflow.services.errors import InvalidTransition, NotFound, StateConflict
+
+REPORTS = cast(Table, ReportRow.__table__)
+AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -74,8 +77,12 @@ def season_stages(season: Season) -> list[str]:
 
 def check_event(report: ReportRow, event: ReportEvent) -> ReportState:
     """The target state, or InvalidTransition (service flavour) before anything is written."""
+    return _apply(ReportState(report.state), event)
+
+
+def _apply(current: ReportState, event: ReportEvent) -> ReportState:
     try:
-        return states.apply(report.state, event)
+        return states.apply(current, event)
     except states.InvalidTransition as exc:
         raise InvalidTransition.wrap(exc) from None
 
@@ -93,25 +100,65 @@ def transition(
     **details: Any,
 ) -> ReportState:
     """Move `report` by `event` if it is still in the state we read; audit it."""
-    current = ReportState(report.state)
-    target = check_event(report, event)
-    stmt = (
-        update(ReportRow)
-        .where(ReportRow.id == report.id, ReportRow.state == current.value, *where)
-        .values(state=target.value, state_changed_at=now(), **(values or {}))
-        .execution_options(synchronize_session=False)
-    )
-    if session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
-        raise conflict(conflict_message)
-    session.refresh(report)
-    audit.record(
+    target, changed = transition_by_id(
         session,
-        f"report.{event.value}",
-        actor_id=actor_id,
-        report_id=report.id,
+        report.id,
+        ReportState(report.state),
+        event,
         body_id=report.body_id,
-        from_state=current.value,
-        to_state=target.value,
+        actor_id=actor_id,
+        values=values,
+        where=where,
+        conflict=conflict,
+        conflict_message=conflict_message,
         **details,
     )
+    # The columns we wrote, as the database stored them (no reload of the whole row and its draft).
+    for key, value in changed.items():
+        set_committed_value(report, key, value)
     return target
+
+
+def transition_by_id(
+    session: Session,
+    report_id: int,
+    current: ReportState,
+    event: ReportEvent,
+    *,
+    body_id: int,
+    actor_id: int | None,
+    values: dict[str, Any] | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
+    conflict: type[StateConflict] = StateConflict,
+    conflict_message: str | None = None,
+    **details: Any,
+) -> tuple[ReportState, dict[str, Any]]:
+    """The transition without a loaded row: the state we expect, and the written columns returned.
+
+    `UPDATE … WHERE id = :id AND state = :current … RETURNING <written columns>`, then one audit row.
+    Core statements on the tables (the ORM's bulk-DML layer costs more CPU than the SQL itself); so
+    what the session holds is flushed first, as the ORM's autoflush would.
+    """
+    target = _apply(current, event)
+    changes = {"state": target.value, "state_changed_at": now(), **(values or {})}
+    session.flush()
+    stmt = (
+        update(REPORTS)
+        .where(REPORTS.c.id == report_id, REPORTS.c.state == current.value, *where)
+        .values(**changes)
+        .returning(*(REPORTS.c[key] for key in changes))
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        raise conflict(conflict_message)
+    session.execute(
+        insert(AUDIT_EVENTS).values(
+            at=now(),
+            actor_id=actor_id,
+            action=f"report.{event.value}",
+            report_id=report_id,
+            body_id=body_id,
+            details={"from_state": current.value, "to_state": target.value, **details},
+        )
+    )
+    return target, dict(zip(changes, row, strict=True))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from workflow.clock import now
@@ -23,7 +23,8 @@ def submit(session: Session, *, report_id: int, actor_id: int | None) -> int:
     report = get_report(session, report_id)
     check_event(report, ReportEvent.SUBMIT)
     content = Report.from_dict(report.draft)
-    _refuse_if_blocked(session, report, content)
+    content_hash = content.content_hash()
+    _refuse_if_blocked(session, report, content, content_hash)
     number = report.latest_version + 1
     transition(
         session,
@@ -37,23 +38,28 @@ def submit(session: Session, *, report_id: int, actor_id: int | None) -> int:
         ],
         version=number,
     )
-    version = ReportVersion(
-        report_id=report.id,
-        number=number,
-        content=content.to_dict(),
-        content_hash=content.content_hash(),
-        submitted_by_id=actor_id,
-        submitted_at=now(),
-    )
-    session.add(version)
-    session.flush()
+    # Plain INSERTs (no unit of work): the version is written once and never changed.
+    version_id: int = session.execute(
+        insert(ReportVersion)
+        .values(
+            report_id=report.id,
+            number=number,
+            content=content.to_dict(),
+            content_hash=content_hash,
+            submitted_by_id=actor_id,
+            submitted_at=now(),
+        )
+        .returning(ReportVersion.id)
+    ).scalar_one()
     # The run row exists from the start, so a lost message leaves a visible "pending" for the sweeper.
-    session.add(ValidationRun(version_id=version.id, catalog_version=CATALOG_VERSION, status="pending"))
-    enqueue_after_commit(session, "check_report", version_id=version.id)
-    return version.id
+    session.execute(
+        insert(ValidationRun).values(version_id=version_id, catalog_version=CATALOG_VERSION, status="pending")
+    )
+    enqueue_after_commit(session, "check_report", version_id=version_id)
+    return version_id
 
 
-def _refuse_if_blocked(session: Session, report: ReportRow, content: Report) -> None:
+def _refuse_if_blocked(session: Session, report: ReportRow, content: Report, content_hash: str) -> None:
     previous, imported = previous_report(session, report)
     result = validate(content, previous, previous_imported=imported, today=now().date())
     if result.errors:
@@ -69,12 +75,15 @@ def _refuse_if_blocked(session: Session, report: ReportRow, content: Report) -> 
             reason="unexplained_warnings",
             findings=unexplained,
         )
-    last = _last_version(session, report)
-    if last is not None and last.content_hash == content.content_hash():
-        raise SubmissionBlocked(f"报告内容与第 {last.number} 版完全相同，请修改后再提交", reason="identical")
+    if report.latest_version > 0 and _last_hash(session, report) == content_hash:
+        raise SubmissionBlocked(
+            f"报告内容与第 {report.latest_version} 版完全相同，请修改后再提交", reason="identical"
+        )
 
 
 def _unexplained_warnings(session: Session, report_id: int, result: ValidationResult) -> list[dict]:
+    if not result.warnings:
+        return []  # nothing to explain: no need to read the explanations
     explained = set(
         session.scalars(
             select(WarningExplanation.finding_key).where(WarningExplanation.report_id == report_id)
@@ -83,11 +92,10 @@ def _unexplained_warnings(session: Session, report_id: int, result: ValidationRe
     return [w.to_dict() for w in result.warnings if w.key not in explained]
 
 
-def _last_version(session: Session, report: ReportRow) -> ReportVersion | None:
-    if report.latest_version == 0:
-        return None
+def _last_hash(session: Session, report: ReportRow) -> str | None:
+    """The content hash of the last submitted version (not its content)."""
     return session.scalar(
-        select(ReportVersion).where(
+        select(ReportVersion.content_hash).where(
             ReportVersion.report_id == report.id, ReportVersion.number == report.latest_version
         )
     )
