@@ -54,11 +54,6 @@ def test_api_gives_no_server_error(app, world, browser, username):
     assert not failures, "\n".join(failures[:20])
 
 
-@pytest.mark.xfail(
-    reason="the public portal (workflow.portal, issue 5) answers 500 to ids beyond 64 bits; "
-    "reported to its owner",
-    strict=False,
-)
 def test_portal_gives_no_server_error(app, world, browser):
     failures = _fuzz(app, browser, "admin", prefix="/public/")
     assert not failures, "\n".join(failures[:20])
