@@ -20,6 +20,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -125,15 +126,40 @@ def _bench(args: argparse.Namespace, db_url: str, broker_url: str, data_dir: Pat
     try:
         _wait_ready(app, [f"bench{i}@{os.uname().nodename}" for i in range(args.workers)])
         engine.dispose()  # before forking the submitters
+        workers_cpu = _cpu_seconds([p.pid for p in procs])
+        submitters_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall = _submit_all(db_url, settings, report_ids, submitter_id, args.submitters, args.rate)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sub_cpu = after.ru_utime + after.ru_stime - submitters_cpu.ru_utime - submitters_cpu.ru_stime
         print(f"submitted {args.n} in {wall:.2f} s ({args.n / wall:.0f}/s)")
         _wait_checked(sessions, args.n, timeout=max(120.0, args.n / 5))
+        workers_cpu = _cpu_seconds([p.pid for p in procs]) - workers_cpu
+        print(
+            f"CPU per submission: submitters {sub_cpu / args.n * 1000:.1f} ms, "
+            f"workers {workers_cpu / args.n * 1000:.1f} ms (load average {os.getloadavg()[0]:.2f})"
+        )
         return _report(sessions, args.n)
     finally:
         for proc in procs:
             stop_process_group(proc, timeout=20)
         app.close()
         engine.dispose()
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of the worker processes and their pool children, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = list(pids)
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue  # exited meanwhile, or not Linux
+    return total
 
 
 def _prepare(sessions: sessionmaker[Session], n: int) -> tuple[list[int], int]:
