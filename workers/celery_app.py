@@ -77,7 +77,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "enable_utc": True,
         "beat_schedule": beat_schedule(settings),
         "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
-        "include": ["workflow.tasks.jobs"],
+        "include": ["workflow.tasks.jobs", "workflow.tasks.reminders"],
     }
 
 
@@ -108,7 +108,12 @@ def _warm_up() -> None:
     import contextlib
     import importlib
 
-    for name in ("workflow.services.checks", "workflow.services.sweeper", "workflow.services.publication"):
+    for name in (
+        "workflow.services.checks",
+        "workflow.services.sweeper",
+        "workflow.services.publication",
+        "workflow.services.reminders",
+    ):
         # An optional feature not installed: its task imports (and reports) it when it runs.
         with contextlib.suppress(ImportError):
             importlib.import_module(name)

@@ -41,7 +41,9 @@ def seed_demo(args: argparse.Namespace) -> int:
     from workflow.db.session import session_factory
     from workflow.services import seed
     from workflow.settings import get_settings
+    from workflow.tasks.dispatch import install
 
+    install()  # follow-up tasks of what this commits go to the workers now, not at the next sweep
     settings = get_settings()
     run_upgrade(settings.effective_database_url)
     corpus = args.corpus or settings.demo_corpus_dir
