@@ -220,8 +220,10 @@ def run_rules(rules: Iterable[Rule], ctx: Context, catalog_version: str) -> Vali
             continue
         out = Emitter(rule)
         rule.check(ctx, out)
-        findings.extend(_dedupe(out.findings))
-        skipped.extend(out.skipped)
+        if out.findings:
+            findings.extend(_dedupe(out.findings) if len(out.findings) > 1 else out.findings)
+        if out.skipped:
+            skipped.extend(out.skipped)
     findings.sort(key=lambda f: (f.where.section or 0, SEVERITY_ORDER[f.severity], f.rule))
     return ValidationResult(findings, skipped, catalog_version)
 
