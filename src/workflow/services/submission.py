@@ -6,14 +6,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from workflow.clock import now
-from workflow.db.models import ReportRow, ReportVersion, ValidationRun, WarningExplanation
+from workflow.db.models import ReportRow, ReportVersion, WarningExplanation
 from workflow.domain.model import Report
 from workflow.domain.states import ReportEvent
 from workflow.rules.catalog import CATALOG_VERSION, validate
 from workflow.rules.engine import ValidationResult
-from workflow.services.checks import previous_report
+from workflow.services.checks import RUNS, VERSIONS, previous_report
 from workflow.services.errors import SubmissionBlocked
-from workflow.services.lifecycle import check_event, get_report, transactional, transition
+from workflow.services.lifecycle import REPORTS, check_event, get_report, transactional, transition
 from workflow.services.outbox import enqueue_after_commit
 
 
@@ -33,14 +33,14 @@ def submit(session: Session, *, report_id: int, actor_id: int | None) -> int:
         actor_id=actor_id,
         values={"latest_version": number, "review_stage": 0},
         where=[
-            ReportRow.latest_version == report.latest_version,
-            ReportRow.draft_revision == report.draft_revision,
+            REPORTS.c.latest_version == report.latest_version,
+            REPORTS.c.draft_revision == report.draft_revision,
         ],
         version=number,
     )
-    # Plain INSERTs (no unit of work): the version is written once and never changed.
+    # Core INSERTs (no unit of work, no ORM bulk layer): the version is written once and never changed.
     version_id: int = session.execute(
-        insert(ReportVersion)
+        insert(VERSIONS)
         .values(
             report_id=report.id,
             number=number,
@@ -49,11 +49,11 @@ def submit(session: Session, *, report_id: int, actor_id: int | None) -> int:
             submitted_by_id=actor_id,
             submitted_at=now(),
         )
-        .returning(ReportVersion.id)
+        .returning(VERSIONS.c.id)
     ).scalar_one()
     # The run row exists from the start, so a lost message leaves a visible "pending" for the sweeper.
     session.execute(
-        insert(ValidationRun).values(version_id=version_id, catalog_version=CATALOG_VERSION, status="pending")
+        insert(RUNS).values(version_id=version_id, catalog_version=CATALOG_VERSION, status="pending")
     )
     enqueue_after_commit(session, "check_report", version_id=version_id)
     return version_id
