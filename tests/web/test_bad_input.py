@@ -142,3 +142,33 @@ def test_upload_fills_the_form_and_shows_errors_at_cells(world, browser):
     assert "has-error" in cell.group(1) and "A1" in cell.group(0)
     assert "2019年试行版格式" in r.text  # A5
     assert "鲁沙尔镇" in r.text
+
+
+def test_nul_characters_are_refused_before_the_database(world, browser, db):
+    """PostgreSQL text cannot hold U+0000: a query, form field or JSON string with one gets a 422."""
+    b = browser("lushaer")
+    before = _row(db, world.report_id).draft_revision
+    r = b.api("GET", "/api/review/queue?state=%00")
+    assert r.status_code == 422 and "NUL" in r.json()["detail"]
+    r = b.api(
+        "POST",
+        f"/api/reports/{world.report_id}/explanations",
+        json={"finding_key": "k", "text": "说明\u0000文字"},
+    )
+    assert r.status_code == 422 and "NUL" in r.json()["detail"]
+    page = b.get(f"/reports/{world.report_id}/edit").text
+    fields = _form(page) | {"section.1.text": "概述\x00"}
+    r = b.post(f"/reports/{world.report_id}/edit", data=fields)
+    assert r.status_code == 422 and "NUL" in r.text
+    assert _row(db, world.report_id).draft_revision == before  # nothing stored
+    # A JSON string that merely spells a backslash-u escape is ordinary text.
+    r = b.api(
+        "POST", f"/api/reports/{world.report_id}/explanations", json={"finding_key": "k", "text": "\\u0000"}
+    )
+    assert "NUL" not in r.text
+
+
+def test_ids_beyond_the_database_range_are_refused(world, browser):
+    b = browser("admin")
+    assert b.get("/public/bodies/2147483648/").status_code == 422
+    assert b.get(f"/reports/{2**40}").status_code == 422

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from workflow.settings import Settings, get_settings
 from workflow.web.deps import LoginRequired
 from workflow.web.fragments import FragmentCache
+from workflow.web.inputs import refuse_unstorable
 from workflow.web.stash import FormStash
 from workflow.web.templating import build_templates
 
@@ -58,6 +59,7 @@ def create_app(
         docs_url=None,  # our own /docs page works offline (no CDN assets)
         redoc_url=None,
         openapi_url="/openapi.json",
+        dependencies=[Depends(refuse_unstorable)],  # no NUL text or overflowing id reaches the database
     )
     if sessions is None:
         from workflow.db.session import session_factory
