@@ -19,9 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from workflow.settings import Settings, get_settings
-from workflow.web.deps import LoginRequired
+from workflow.web.deps import LoginRequired, UserCache
 from workflow.web.fragments import FragmentCache
 from workflow.web.inputs import refuse_unstorable
+from workflow.web.memo import Memo
 from workflow.web.stash import FormStash
 from workflow.web.templating import build_templates
 
@@ -68,10 +69,13 @@ def create_app(
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.idle_seconds = idle_minutes * 60
-    app.state.templates = build_templates()
+    app.state.users = UserCache(sessions)
+    # Templates are compiled once per process; only development re-reads edited files.
+    app.state.templates = build_templates(auto_reload=settings.env == "development")
     app.state.stash = FormStash(settings.data_dir / "web-stash")
     app.state.status_cache = {}
     app.state.fragments = FragmentCache()
+    app.state.memo = Memo()
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -96,6 +96,7 @@ def login(
         return _login_page(request, error=error, next_=safe_next(next), stash=stash, status=401)
     request.session.clear()  # a fresh session on sign-in (no fixation)
     request.session.update({"uid": user.id, "seen": time.time()})
+    request.app.state.users.forget(user.id)  # signing in re-reads the user
     target = safe_next(next) or HOME[user.role]
     if stash:
         target += ("&" if "?" in target else "?") + "restore=" + quote(stash)

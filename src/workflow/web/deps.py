@@ -5,11 +5,12 @@ public pages); roles and scopes are checked by the helpers below, never by hidin
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request
-from sqlalchemy.orm import Session, sessionmaker
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session, defer, joinedload, sessionmaker
 from starlette.datastructures import FormData
 
 from workflow.db.models import Body, ReportRow, User
@@ -29,16 +30,55 @@ class Forbidden(HTTPException):
         super().__init__(403, message)
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's session.  Opening one does no I/O; closing one that still holds a connection
+    (a rollback and the return to the pool) runs in the thread pool, never on the event loop."""
     factory: sessionmaker[Session] = request.app.state.sessions
-    with factory() as session:
+    session = factory()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 DB = Annotated[Session, Depends(get_db)]
 
+# Who is signed in, per session cookie: the user row is cached per process for a few seconds, so a
+# page view does not pay a database round trip for it.  A deactivated user or a changed role takes
+# effect within USER_TTL seconds (the web never changes an existing user; the CLI may).
+USER_TTL = 10.0
 
-def _session_user(request: Request, db: Session) -> User | None:
+
+class UserCache:
+    def __init__(self, sessions: sessionmaker[Session], ttl: float = USER_TTL) -> None:
+        self._sessions = sessions
+        self._items: dict[int, tuple[float, User | None]] = {}
+        self.ttl = ttl
+
+    def fresh(self, uid: int) -> tuple[bool, User | None]:
+        hit = self._items.get(uid)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return True, hit[1]
+        return False, None
+
+    def load(self, uid: int) -> User | None:
+        """Read the user in a session of its own: the cached object belongs to no request's session."""
+        with self._sessions() as db:
+            user = db.get(User, uid)
+            db.commit()
+        if len(self._items) > 10_000:
+            self._items.clear()
+        self._items[uid] = (time.monotonic(), user)
+        return user
+
+    def forget(self, uid: int) -> None:
+        self._items.pop(uid, None)
+
+
+async def _session_user(request: Request) -> User | None:
     uid = request.session.get("uid")
     if not uid:
         return None
@@ -48,10 +88,10 @@ def _session_user(request: Request, db: Session) -> User | None:
     if now - seen > idle:
         request.session.pop("uid", None)
         return None
-    user = db.get(User, int(uid))
-    # End the read transaction: the connection goes back to the pool while this request waits for a
-    # worker thread (otherwise 50 waiting requests hold 50 connections and starve the pool).
-    db.commit()
+    cache: UserCache = request.app.state.users
+    known, user = cache.fresh(int(uid))
+    if not known:
+        user = await run_in_threadpool(cache.load, int(uid))
     if user is None or not user.is_active:
         request.session.pop("uid", None)
         return None
@@ -61,28 +101,20 @@ def _session_user(request: Request, db: Session) -> User | None:
     return user
 
 
-# The database is only touched in sync dependencies (run in the thread pool); the async ones below
-# check the CSRF token and never block the event loop.
-def _page_session_user(request: Request, db: DB) -> User:
-    user = _session_user(request, db)
+# No dependency here holds a database connection: the user comes from the cache (or a short session
+# of its own in the thread pool), and the CSRF check reads only the session and the form.
+async def page_user(request: Request) -> User:
+    user = await _session_user(request)
     if user is None:
         raise LoginRequired()
-    return user
-
-
-def _api_session_user(request: Request, db: DB) -> User:
-    user = _session_user(request, db)
-    if user is None:
-        raise HTTPException(401, "未登录或登录已过期，请先登录。")
-    return user
-
-
-async def page_user(request: Request, user: Annotated[User, Depends(_page_session_user)]) -> User:
     await require_csrf(request)
     return user
 
 
-async def api_user(request: Request, user: Annotated[User, Depends(_api_session_user)]) -> User:
+async def api_user(request: Request) -> User:
+    user = await _session_user(request)
+    if user is None:
+        raise HTTPException(401, "未登录或登录已过期，请先登录。")
     if request.method not in SAFE_METHODS:
         await require_csrf_header(request)
     return user
@@ -96,8 +128,8 @@ async def posted_form(request: Request) -> FormData:
 Posted = Annotated[FormData, Depends(posted_form)]
 
 
-def optional_user(request: Request, db: DB) -> User | None:
-    return _session_user(request, db)
+async def optional_user(request: Request) -> User | None:
+    return await _session_user(request)
 
 
 PageUser = Annotated[User, Depends(page_user)]
@@ -118,9 +150,14 @@ def can_see_body(user: User, body: Body) -> bool:
     return user.role == "reviewer" and user.jurisdiction_id == body.jurisdiction_id
 
 
+_REPORT_OPTIONS = [joinedload(ReportRow.body), joinedload(ReportRow.season), defer(ReportRow.draft)]
+
+
 def report_for(db: Session, user: User, report_id: int, *, edit: bool = False) -> ReportRow:
     """The report if `user` may see it (and edit it, when `edit`): 404 for unknown, 403 for others'."""
-    report = db.get(ReportRow, report_id) if 1 <= report_id <= MAX_ID else None
+    # One statement for the report, its body (the scope check) and its season (every page shows it);
+    # the draft (a big JSON document) is read only by the code that needs it.
+    report = db.get(ReportRow, report_id, options=_REPORT_OPTIONS) if 1 <= report_id <= MAX_ID else None
     if report is None:
         raise HTTPException(404, "报告不存在。")
     if not can_see_body(user, report.body):

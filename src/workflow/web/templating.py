@@ -36,9 +36,11 @@ def _context(request: Request) -> dict[str, Any]:
     return {"csrf": csrf_token(request), "current_user": getattr(request.state, "user", None)}
 
 
-def build_templates() -> Jinja2Templates:
+def build_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        auto_reload=auto_reload,  # off: no stat() of every template file on every render
+        cache_size=-1,  # every template stays compiled
         autoescape=True,  # every page: narrative text is data, never markup or template code
         trim_blocks=True,
         lstrip_blocks=True,

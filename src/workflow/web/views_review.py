@@ -11,13 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import Body, ReportRow, User
-from workflow.domain.model import Report
 from workflow.domain.states import stage_label
 from workflow.services import review
 from workflow.services.errors import ServiceError
-from workflow.web import data, deadlines, findings, forms
+from workflow.web import data, deadlines, pagedata
 from workflow.web.deps import DB, Id, PageUser, Posted, ReviewerUser, ReviewReport, reviewer_for
-from workflow.web.diff import diff_reports
 from workflow.web.fragments import tables_html
 from workflow.web.reasons import REASON_CODES
 from workflow.web.views_common import flash, redirect, render
@@ -59,20 +57,20 @@ def queue(request: Request, user: ReviewerUser, db: DB, state: str = "in_review"
 
 
 def _report_context(request: Request, db: Session, report: ReportRow) -> dict[str, Any]:
-    version = data.latest_version(db, report)
-    content = Report.from_dict(version.content) if version else data.draft_of(report)
-    run = data.latest_run(db, version.id) if version else None
-    found = list(run.findings) if run else []
-    prev_version = data.previous_version(db, report)
-    last_year = data.previous_year(db, report)
+    memo = request.app.state.memo
+    version = pagedata.version(memo, db, report.id, report.latest_version)
+    run = pagedata.latest_run(memo, db, version) if version else None
+    if version is not None:
+        content, values = version.content, version.values
+        key: tuple[Any, ...] = ("view", version.id, run.id if run else None)
+        shown: tuple[Any, ...] = ("version", version.id)
+    else:
+        revision, content, values = pagedata.draft_content(memo, db, report)
+        key = shown = ("draft", report.id, revision)
+    prev_version = pagedata.version(memo, db, report.id, report.latest_version - 1)
+    last_year = pagedata.previous_year(memo, db, report)
+    at = run.at if run else {}
     stages = report.season.stages or []
-    at = findings.locate(found, content)
-    values = forms.form_values(content)
-    key = (
-        ("view", version.id, run.id if run else None)
-        if version
-        else ("draft", report.id, report.draft_revision)
-    )
     return {
         "tables": tables_html(request, key, spec=content.spec, values=values, at=at, errors={}),
         "report": report,
@@ -80,21 +78,24 @@ def _report_context(request: Request, db: Session, report: ReportRow) -> dict[st
         "content": content,
         "values": values,
         "run": run,
-        "findings": findings.sort_findings(found),
+        "findings": run.findings if run else [],
         "at": at,
         "explained": data.explanations(db, report.id),
         "comments": data.comments_by_section(data.comments(db, report.id)),
         "decisions": data.decisions(db, report.id),
-        "diff_prev": diff_reports(prev_version, content) if prev_version else None,
-        "diff_year": diff_reports(last_year, content) if last_year else None,
+        "diff_prev": pagedata.diff(memo, prev_version, shown, content),
+        "diff_year": pagedata.diff(memo, last_year, shown, content),
         "reasons": REASON_CODES,
         "stage": stage_label(stages[report.review_stage]) if report.review_stage < len(stages) else "",
     }
 
 
 @router.get("/review/{report_id}")
-def review_page(request: Request, report_id: Id, user: PageUser, db: DB, report: ReviewReport) -> Response:
-    return render(request, "review/report.html", _report_context(request, db, report))
+def review_page(request: Request, report_id: Id, user: ReviewerUser, db: DB) -> Response:
+    report = reviewer_for(db, user, report_id)  # in the endpoint: one database checkout per view
+    ctx = _report_context(request, db, report)
+    db.close()  # the connection goes back to the pool before the page is rendered
+    return render(request, "review/report.html", ctx)
 
 
 @router.post("/review/{report_id}/decide")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -13,11 +12,10 @@ from sqlalchemy import select
 from workflow.db.models import ReportRow, User
 from workflow.domain.formats import FORMATS
 from workflow.domain.model import Report
-from workflow.rules.catalog import CATALOG_VERSION
 from workflow.services import drafts, review, submission
 from workflow.services.errors import ServiceError, StaleVersion
-from workflow.web import data, findings, forms
-from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, ReadReport, SubmitterUser, WriteReport
+from workflow.web import data, findings, forms, pagedata
+from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, SubmitterUser, WriteReport, report_for
 from workflow.web.fragments import tables_html
 from workflow.web.upload import read_upload
 from workflow.web.views_common import flash, redirect, render
@@ -61,22 +59,32 @@ def _form_page(
     **extra: Any,
 ) -> Response:
     """The report form.  `values` (what was typed) wins over the stored draft when given."""
-    draft = content or data.draft_of(report)
-    shown = values or forms.form_values(draft)
-    if values:  # re-read what was typed, so findings describe the text on screen
-        draft = forms.report_from_form(values, draft).report
-    found = findings.check(draft, data.previous_year(db, report))
-    shown_errors = errors if errors is not None else forms.cell_errors(draft)
     editable = report.state in EDITABLE
-    # The stored draft's tables are cached per revision; typed values or form errors are never cached.
-    key = (
-        None
-        if values
-        else ("edit", report.id, report.draft_revision, editable, CATALOG_VERSION, date.today())
-    )
-    at = findings.locate(found, draft)
+    if values is None and content is None and errors is None:
+        # The stored draft: checked once per revision (and day, catalog, previous year), then cached.
+        view, key = pagedata.checked_draft(request.app.state.memo, db, report)
+        draft, shown, shown_errors, at = view.content, view.values, view.errors, view.at
+        sorted_found, counts, revision = view.findings, view.counts, view.revision
+        tables_key: tuple[Any, ...] | None = (*key, editable)
+    else:
+        draft = content or data.draft_of(report)
+        shown = values or forms.form_values(draft)
+        if values:  # re-read what was typed, so findings describe the text on screen
+            draft = forms.report_from_form(values, draft).report
+        found = findings.check(draft, data.previous_year(db, report))
+        shown_errors = errors if errors is not None else forms.cell_errors(draft)
+        at = findings.locate(found, draft)
+        sorted_found, counts = findings.sort_findings(found), findings.counts(found)
+        revision = int((values or {}).get("revision", report.draft_revision))
+        tables_key = None  # typed values or form errors on screen: never cached
     tables = tables_html(
-        request, key, spec=FORMATS[draft.format], values=shown, at=at, errors=shown_errors, editable=editable
+        request,
+        tables_key,
+        spec=FORMATS[draft.format],
+        values=shown,
+        at=at,
+        errors=shown_errors,
+        editable=editable,
     )
     ctx = {
         "report": report,
@@ -86,11 +94,11 @@ def _form_page(
         "errors": shown_errors,
         "at": at,
         "tables": tables,
-        "findings": findings.sort_findings(found),
-        "counts": findings.counts(found),
+        "findings": sorted_found,
+        "counts": counts,
         "explained": data.explanations(db, report.id),
         "editable": editable,
-        "revision": int((values or {}).get("revision", report.draft_revision)),
+        "revision": revision,
         "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
         **extra,
     }
@@ -98,9 +106,8 @@ def _form_page(
 
 
 @router.get("/reports/{report_id}/edit")
-def edit_form(
-    request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport, restore: str = ""
-) -> Response:
+def edit_form(request: Request, report_id: Id, user: PageUser, db: DB, restore: str = "") -> Response:
+    report = report_for(db, user, report_id, edit=True)  # in the endpoint: one checkout per view
     if restore:
         stashed = request.app.state.stash.take(restore, request.url.path)
         if stashed is not None:
@@ -261,28 +268,30 @@ def correction(
 
 
 @router.get("/reports/{report_id}")
-def status_page(request: Request, report_id: Id, user: PageUser, db: DB, report: ReadReport) -> Response:
-    version = data.latest_version(db, report)
-    run = data.latest_run(db, version.id) if version else None
-    found = list(run.findings) if run else []
-    content = Report.from_dict(version.content) if version else data.draft_of(report)
-    at = findings.locate(found, content)
-    key = (
-        ("view", version.id, run.id if run else None)
-        if version
-        else ("draft", report.id, report.draft_revision)
-    )
-    tables = tables_html(request, key, spec=content.spec, values=forms.form_values(content), at=at, errors={})
+def status_page(request: Request, report_id: Id, user: PageUser, db: DB) -> Response:
+    # The scope check runs here, in the endpoint's thread: one database checkout per page view.
+    report = report_for(db, user, report_id)
+    memo = request.app.state.memo
+    version = pagedata.version(memo, db, report.id, report.latest_version)
+    run = pagedata.latest_run(memo, db, version) if version else None
+    if version is not None:
+        content, values = version.content, version.values
+        key: tuple[Any, ...] = ("view", version.id, run.id if run else None)
+    else:
+        revision, content, values = pagedata.draft_content(memo, db, report)
+        key = ("draft", report.id, revision)
+    tables = tables_html(request, key, spec=content.spec, values=values, at=run.at if run else {}, errors={})
     ctx = {
         "report": report,
         "version": version,
         "run": run,
-        "findings": findings.sort_findings(found),
+        "findings": run.findings if run else [],
         "explained": data.explanations(db, report.id),
         "comments": data.comments_by_section(data.comments(db, report.id)),
         "decisions": data.decisions(db, report.id),
-        "versions": data.versions(db, report.id),
+        "versions": pagedata.version_numbers(memo, db, report),
         "content": content,
         "tables": tables,
     }
+    db.close()  # the connection goes back to the pool before the page is rendered
     return render(request, "submit/status.html", ctx)

@@ -1,0 +1,177 @@
+"""What the report pages show, read with few statements and derived once per immutable row.
+
+Per page view only the small mutable facts are queried (the report row with its body and season,
+the id of the latest finished run, explanations, comments, decisions).  The big JSON columns
+(versions.content, validation_runs.findings, reports.draft) are read and parsed only on a memo miss,
+keyed by what makes them immutable: a version id, a run id, a draft revision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.db.models import ReportRow, ReportVersion, Season, ValidationRun
+from workflow.domain.model import Report
+from workflow.rules.catalog import CATALOG_VERSION
+from workflow.web import data, findings, forms
+from workflow.web.diff import ReportDiff, diff_reports
+from workflow.web.memo import Memo
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    id: int
+    number: int
+    submitted_at: datetime
+    content: Report
+    values: dict[str, str]  # the form values that show `content` (tables, diffs)
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    id: int
+    catalog_version: str
+    error_count: int
+    warning_count: int
+    notice_count: int
+    findings: list[dict[str, Any]]  # sorted for display
+    at: dict[str, list[dict[str, Any]]]  # placed at cells/rows/tables/sections
+
+
+@dataclass(frozen=True, slots=True)
+class DraftView:
+    """A draft at one revision, checked against the previous year's report as of `today`."""
+
+    revision: int
+    content: Report
+    values: dict[str, str]
+    found: list[dict[str, Any]]
+    findings: list[dict[str, Any]]  # sorted
+    counts: dict[str, int]
+    at: dict[str, list[dict[str, Any]]]
+    errors: dict[str, str]
+
+
+def version(memo: Memo, db: Session, report_id: int, number: int) -> VersionView | None:
+    """Version `number` of a report (versions never change once written)."""
+    if number < 1:
+        return None
+
+    def load() -> VersionView | None:
+        row = db.execute(
+            select(ReportVersion.id, ReportVersion.submitted_at, ReportVersion.content).where(
+                ReportVersion.report_id == report_id, ReportVersion.number == number
+            )
+        ).first()
+        if row is None:
+            return None
+        content = Report.from_dict(row.content)
+        return VersionView(row.id, number, row.submitted_at, content, forms.form_values(content))
+
+    return memo.get_or_make(("version", report_id, number), load)
+
+
+def version_numbers(memo: Memo, db: Session, report: ReportRow) -> tuple[int, ...]:
+    """The numbers of the report's submitted versions (a new one raises `latest_version`)."""
+
+    def load() -> tuple[int, ...]:
+        q = select(ReportVersion.number).where(ReportVersion.report_id == report.id)
+        return tuple(db.scalars(q.order_by(ReportVersion.number)))
+
+    return memo.get_or_make(("versions", report.id, report.latest_version), load)
+
+
+def latest_run(memo: Memo, db: Session, v: VersionView) -> RunView | None:
+    """The version's latest finished check (a finished run is stored once and never changes)."""
+    run_id = db.scalar(
+        select(ValidationRun.id)
+        .where(ValidationRun.version_id == v.id, ValidationRun.status == "done")
+        .order_by(ValidationRun.id.desc())
+        .limit(1)
+    )
+    if run_id is None:
+        return None
+
+    def load() -> RunView | None:
+        run = db.get(ValidationRun, run_id)
+        if run is None:
+            return None
+        found = list(run.findings)
+        return RunView(
+            run.id,
+            run.catalog_version,
+            run.error_count,
+            run.warning_count,
+            run.notice_count,
+            findings.sort_findings(found),
+            findings.locate(found, v.content),
+        )
+
+    return memo.get_or_make(("run", v.id, run_id), load)
+
+
+def previous_year(memo: Memo, db: Session, report: ReportRow) -> VersionView | None:
+    """The same body's latest submitted version for the year before, if any."""
+    row = db.execute(
+        select(ReportRow.id, ReportRow.latest_version)
+        .join(Season, Season.id == ReportRow.season_id)
+        .where(ReportRow.body_id == report.body_id, Season.report_year == report.season.report_year - 1)
+        .limit(1)
+    ).first()
+    if row is None or not row.latest_version:
+        return None
+    return version(memo, db, row.id, row.latest_version)
+
+
+def diff(memo: Memo, old: VersionView | None, new_key: tuple[Any, ...], new: Report) -> ReportDiff | None:
+    """What changed from version `old` to `new` (a version or a draft revision, named by `new_key`)."""
+    if old is None:
+        return None
+    return memo.get_or_make(("diff", old.id, *new_key), lambda: diff_reports(old.content, new))
+
+
+def draft_content(memo: Memo, db: Session, report: ReportRow) -> tuple[int, Report, dict[str, str]]:
+    """(revision, content, form values) of the stored draft; the draft column is read only on a miss.
+
+    The draft and its revision are read together, so content is only ever kept under its own
+    revision (a save between the report lookup and this read shows the newer draft, never mixes).
+    """
+    hit = memo.get(("draft", report.id, report.draft_revision))
+    if hit is not None:
+        return report.draft_revision, *hit  # type: ignore[no-any-return]
+    row = db.execute(select(ReportRow.draft, ReportRow.draft_revision).where(ReportRow.id == report.id)).one()
+    content = Report.from_dict(row.draft) if row.draft else data.draft_of(report)
+    values = forms.form_values(content)
+    memo.put(("draft", report.id, row.draft_revision), (content, values))
+    return row.draft_revision, content, values
+
+
+def checked_draft(memo: Memo, db: Session, report: ReportRow) -> tuple[DraftView, tuple[Any, ...]]:
+    """The stored draft with its in-process findings, and the key that identifies them.
+
+    The findings depend on the draft (its revision), the catalog, today's date and the previous
+    year's report, so all of these are in the key.
+    """
+    prev = previous_year(memo, db, report)
+    revision, content, values = draft_content(memo, db, report)
+    key = ("checked", report.id, revision, CATALOG_VERSION, date.today(), prev and prev.id)
+
+    def load() -> DraftView:
+        found = findings.check(content, prev.content if prev else None)
+        return DraftView(
+            revision,
+            content,
+            values,
+            found,
+            findings.sort_findings(found),
+            findings.counts(found),
+            findings.locate(found, content),
+            forms.cell_errors(content),
+        )
+
+    return memo.get_or_make(key, load), key
