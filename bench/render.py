@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--html", type=int, default=400, help="number of HTML renders")
     parser.add_argument("--pdf", type=int, default=20, help="number of PDF renders")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     rng = random.Random(2026)
     reports = [sample_report(rng, year=2026) for _ in range(50)]
     meta = PublicationMeta(version=1, published_at=datetime(2027, 1, 20, 1, 0, tzinfo=UTC))
@@ -54,7 +55,8 @@ def main() -> None:
         f"first PDF (cold, loads the font) {cold * 1000:.0f} ms; mean size {statistics.mean(sizes) / 1024:.0f} KB"
     )
     # CPU time of this process: roughly the figure without other processes competing for the cores.
-    print(f"PDF CPU time p50 {statistics.median(cpu) * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f}")
+    load = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
+    print(f"PDF CPU time p50 {statistics.median(cpu) * 1000:.0f} ms; load average (1 min) {load}")
 
 
 if __name__ == "__main__":
