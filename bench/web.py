@@ -1,14 +1,18 @@
 """Web latency under load: 5,000 bodies, the dashboard and the report pages, 50 concurrent clients.
 
     .venv/bin/python bench/web.py [--server postgresql+psycopg://postgres@127.0.0.1:5432/test]
-                                  [--bodies 5000] [--clients 50] [--requests 1000] [--think 0]
+                                  [--database wf_bench_web] [--bodies 5000] [--clients 50]
+                                  [--requests 1000] [--think 0] [--workers 2]
 
-Creates a scratch database (wf_bench_<random>) on the server, migrates it, seeds a district of
-`--bodies` bodies (60 % with a report: drafts, reports in review with a validation run, published),
-starts `uvicorn --factory workflow.web.app:create_app` as a subprocess against it, signs in, and
-sends a bounded number of requests per page from `--clients` concurrent httpx clients (each waits
-`--think` seconds between requests; 0 = back to back).  Prints p50/p95/p99 and throughput per page,
-then drops the database.  A benchmark, not a test.
+Creates a scratch database (`--database`, default wf_bench_<random>) on the server, migrates it,
+seeds a district of `--bodies` bodies (60 % with a report: drafts, reports in review with a
+validation run, published), starts `uvicorn --factory workflow.web.app:create_app` (production
+settings, `--workers` processes, no access log) as a subprocess against it, signs in, and sends
+`--requests` requests per page from `--clients` concurrent httpx clients (closed loop: each client
+sends its next request when the previous answer arrived, after a think time drawn uniformly from
+0..2×`--think` seconds; 0 = back to back).  The pages are measured one after the other.  Prints the
+load model, the machine's load average, and p50/p95/p99 and throughput per page, then drops the
+database.  The load generator runs on the same machine (it costs CPU too).  A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -183,7 +187,7 @@ def start_server(url: str, port: int, workers: int, data_dir: Path) -> subproces
         "WORKFLOW_DATABASE_URL": url,
         "WORKFLOW_SECRET_KEY": "bench",
         "WORKFLOW_DATA_DIR": str(data_dir),
-        "WORKFLOW_ENV": "development",
+        "WORKFLOW_ENV": "production",  # as deployed: templates compiled once, never re-read
     }
     cmd = [
         sys.executable,
@@ -271,9 +275,15 @@ async def run(base: str, ids: dict[str, int], args: argparse.Namespace) -> None:
         ("clerk", f"/reports/{ids['draft_report']}/edit", "clerk's report form (validated in-process)"),
         ("clerk", f"/reports/{ids['draft_report']}", "clerk's report status page"),
     ]
+    think = (
+        f"think time uniform 0..{2 * args.think:g}s (mean {args.think:g}s)"
+        if args.think
+        else "no think time (back to back)"
+    )
     print(
-        f"{args.clients} clients, {args.requests} requests per page, think time {args.think}s, "
-        f"{args.workers} uvicorn worker(s)"
+        f"load model: {args.clients} concurrent clients, closed loop, {think}; "
+        f"{args.requests} requests per page; {args.workers} uvicorn worker(s); "
+        f"{os.cpu_count()} CPUs, load average {_loadavg()} before"
     )
     print(f"{'page':48} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     for user, path, label in pages:
@@ -284,6 +294,11 @@ async def run(base: str, ids: dict[str, int], args: argparse.Namespace) -> None:
         print(
             f"{label:48} {pct(lat, 50):8.1f} {pct(lat, 95):8.1f} {pct(lat, 99):8.1f} {len(lat) / elapsed:8.1f}"
         )
+    print(f"load average after: {_loadavg()}")
+
+
+def _loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -294,15 +309,17 @@ def main() -> None:
             "WORKFLOW_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         ),
     )
+    ap.add_argument("--database", default="", help="scratch database name (default: wf_bench_<random>)")
     ap.add_argument("--bodies", type=int, default=5000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--think", type=float, default=0.0)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    name = f"wf_bench_{uuid.uuid4().hex[:8]}"
+    name = args.database or f"wf_bench_{uuid.uuid4().hex[:8]}"
     admin = make_engine(args.server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = make_url(args.server).set(database=name).render_as_string(hide_password=False)
     proc = None

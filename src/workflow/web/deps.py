@@ -8,6 +8,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, defer, joinedload, sessionmaker
@@ -32,14 +34,18 @@ class Forbidden(HTTPException):
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """The request's session.  Opening one does no I/O; closing one that still holds a connection
-    (a rollback and the return to the pool) runs in the thread pool, never on the event loop."""
+    (a rollback and the return to the pool) runs in a thread, never on the event loop.
+
+    That thread must not wait for a token of the shared pool: a request holding a connection while
+    queued behind requests that wait for connections would deadlock (FastAPI gives the exit of
+    its own generator dependencies a limiter of their own for the same reason)."""
     factory: sessionmaker[Session] = request.app.state.sessions
     session = factory()
     try:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)
+            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
         else:
             session.close()
 

@@ -61,6 +61,7 @@ def dashboard_page(
         "chart": dashboard.svg_bars(counts),
         "labels": dashboard.STATUS_LABELS,
     }
+    db.close()  # the connection goes back to the pool before the page is rendered
     return render(request, "admin/dashboard.html", ctx)
 
 

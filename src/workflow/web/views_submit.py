@@ -102,6 +102,7 @@ def _form_page(
         "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
         **extra,
     }
+    db.close()  # the connection goes back to the pool before the page is rendered
     return render(request, "submit/form.html", ctx, status)
 
 
