@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+from markupsafe import Markup, escape
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
@@ -104,20 +105,63 @@ def season_status(
 # The office's overview may be a few seconds old: thousands of bodies are recomputed at most every
 # CACHE_SECONDS per process, however many people keep the page open.
 CACHE_SECONDS = 5.0
-StatusCache = dict[tuple[int, date, int | None], tuple[float, list[BodyStatus]]]
 
 
-def cached_status(
+class StatusView:
+    """One computation of a season's overview: rows, counts, the chart, and table pages as HTML.
+
+    The status table is the bulk of the page (200 rows): its HTML is built in Python once per
+    view, filter and page, instead of by a thousand small template calls on every request.
+    """
+
+    def __init__(self, rows: list[BodyStatus]) -> None:
+        self.made = time.monotonic()
+        self.rows = rows
+        self.counts = count(rows)
+        self.chart = svg_bars(self.counts)
+        self._pages: dict[tuple[str, int, int], tuple[list[BodyStatus], Markup]] = {}
+
+    def page(self, status: str, page: int, size: int) -> tuple[list[BodyStatus], Markup]:
+        """The rows of one page (for `status`, or all when it is not a status) and their <tr>s."""
+        key = (status, page, size)
+        hit = self._pages.get(key)
+        if hit is None:
+            chosen = self.chosen(status)
+            rows = chosen[(page - 1) * size : page * size]
+            hit = self._pages[key] = (rows, Markup("".join(map(_row_html, rows))))
+        return hit
+
+    def chosen(self, status: str) -> list[BodyStatus]:
+        return [r for r in self.rows if r.status == status] if status in STATUSES else self.rows
+
+
+_BODY_TYPES = {k.value: v for k, v in BODY_TYPE_LABELS.items()}
+
+
+def _row_html(r: BodyStatus) -> str:
+    name = escape(r.body.name)
+    link = f'<a href="/review/{r.report_id}">{name}</a>' if r.report_id else name
+    btype = escape(_BODY_TYPES.get(r.body.body_type, r.body.body_type))
+    return (
+        f"<tr><td>{escape(r.body.code)}</td><td>{link}</td>\n<td>{btype}</td>"
+        f'<td><span class="state state-{r.status}">{STATUS_LABELS[r.status]}</span></td>'
+        f"<td>{r.due:%Y-%m-%d}</td></tr>\n"
+    )
+
+
+StatusCache = dict[tuple[int, date, int | None], StatusView]
+
+
+def cached_view(
     cache: StatusCache, db: Session, season: Season, today: date, jurisdiction_id: int | None = None
-) -> list[BodyStatus]:
+) -> StatusView:
     """`cache` lives on the app (one per process and app, so tests never see another app's data)."""
     key = (season.id, today, jurisdiction_id)
     hit = cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    rows = season_status(db, season, today, jurisdiction_id)
-    cache[key] = (time.monotonic(), rows)
-    return rows
+    if hit is not None and time.monotonic() - hit.made < CACHE_SECONDS:
+        return hit
+    view = cache[key] = StatusView(season_status(db, season, today, jurisdiction_id))
+    return view
 
 
 def count(rows: list[BodyStatus]) -> dict[str, int]:

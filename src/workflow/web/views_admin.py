@@ -22,6 +22,7 @@ from workflow.web.views_common import flash, redirect, render
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=200)]
+NO_SEASON = "还没有设置报送年度，请先在“年度与截止日期”中添加。"
 PAGE_SIZE = 200  # rows of the status table per page; the .xlsx has them all
 
 
@@ -31,7 +32,7 @@ def pick_season(db: Session, year: int | None) -> Season:
         q = select(Season).where(Season.report_year == year)
     season = db.scalars(q).first()
     if season is None:
-        raise HTTPException(404, "还没有设置报送年度，请先在“年度与截止日期”中添加。")
+        raise HTTPException(404, NO_SEASON)
     return season
 
 
@@ -44,21 +45,24 @@ def dashboard_page(
     status: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
-    season = pick_season(db, year)
-    all_rows = dashboard.cached_status(request.app.state.status_cache, db, season, now().date())
-    counts = dashboard.count(all_rows)
-    chosen = [r for r in all_rows if r.status == status] if status in dashboard.STATUSES else all_rows
-    rows = chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    seasons = list(db.scalars(select(Season).order_by(Season.report_year.desc())))
+    season = next((s for s in seasons if year is None or s.report_year == year), None)
+    if season is None:
+        raise HTTPException(404, NO_SEASON)
+    view = dashboard.cached_view(request.app.state.status_cache, db, season, now().date())
+    rows, rows_html = view.page(status, page, PAGE_SIZE)
+    shown = len(view.chosen(status))
     ctx = {
         "season": season,
-        "seasons": list(db.scalars(select(Season).order_by(Season.report_year.desc()))),
+        "seasons": seasons,
         "rows": rows,
+        "rows_html": rows_html,
         "status": status,
         "page": page,
-        "pages": max(1, -(-len(chosen) // PAGE_SIZE)),
-        "shown": len(chosen),
-        "counts": counts,
-        "chart": dashboard.svg_bars(counts),
+        "pages": max(1, -(-shown // PAGE_SIZE)),
+        "shown": shown,
+        "counts": view.counts,
+        "chart": view.chart,
         "labels": dashboard.STATUS_LABELS,
     }
     db.close()  # the connection goes back to the pool before the page is rendered
