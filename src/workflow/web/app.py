@@ -36,8 +36,10 @@ STASHABLE_SUFFIX = "/edit"
 # Sync endpoints and the session dependency run in anyio's thread pool.  With more threads than
 # database connections, requests holding threads wait for connections while the requests holding
 # connections wait for a thread to close their session: a deadlock until the pool times out.  Keep
-# the threads below the pool (SQLAlchemy's default: 5 + 10 overflow).
-WORKER_THREADS = 12
+# the threads below the pool (SQLAlchemy's default: 5 + 10 overflow).  A page costs a few ms of
+# CPU and the GIL runs one thread at a time: more threads than a few only add switching (measured
+# with bench/web.py: 12 threads cost ~20 % more CPU per page than 4).
+WORKER_THREADS = 4
 
 
 @asynccontextmanager

@@ -12,15 +12,37 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from workflow.db.models import ReportRow, ReportVersion, Season, ValidationRun
+from workflow.db.models import (
+    ReportRow,
+    ReportVersion,
+    ReviewComment,
+    ReviewDecision,
+    Season,
+    ValidationRun,
+    WarningExplanation,
+)
 from workflow.domain.model import Report
 from workflow.rules.catalog import CATALOG_VERSION
 from workflow.web import data, findings, forms
 from workflow.web.diff import ReportDiff, diff_reports
 from workflow.web.memo import Memo
+
+# The per-view statements, built once with bound parameters (no SQL construction per request).
+_LATEST_RUN = (
+    select(ValidationRun.id)
+    .where(ValidationRun.version_id == bindparam("vid"), ValidationRun.status == "done")
+    .order_by(ValidationRun.id.desc())
+    .limit(1)
+)
+_PREVIOUS_YEAR = (
+    select(ReportRow.id, ReportRow.latest_version)
+    .join(Season, Season.id == ReportRow.season_id)
+    .where(ReportRow.body_id == bindparam("bid"), Season.report_year == bindparam("year"))
+    .limit(1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +110,7 @@ def version_numbers(memo: Memo, db: Session, report: ReportRow) -> tuple[int, ..
 
 def latest_run(memo: Memo, db: Session, v: VersionView) -> RunView | None:
     """The version's latest finished check (a finished run is stored once and never changes)."""
-    run_id = db.scalar(
-        select(ValidationRun.id)
-        .where(ValidationRun.version_id == v.id, ValidationRun.status == "done")
-        .order_by(ValidationRun.id.desc())
-        .limit(1)
-    )
+    run_id = db.scalar(_LATEST_RUN, {"vid": v.id})
     if run_id is None:
         return None
 
@@ -117,12 +134,7 @@ def latest_run(memo: Memo, db: Session, v: VersionView) -> RunView | None:
 
 def previous_year(memo: Memo, db: Session, report: ReportRow) -> VersionView | None:
     """The same body's latest submitted version for the year before, if any."""
-    row = db.execute(
-        select(ReportRow.id, ReportRow.latest_version)
-        .join(Season, Season.id == ReportRow.season_id)
-        .where(ReportRow.body_id == report.body_id, Season.report_year == report.season.report_year - 1)
-        .limit(1)
-    ).first()
+    row = db.execute(_PREVIOUS_YEAR, {"bid": report.body_id, "year": report.season.report_year - 1}).first()
     if row is None or not row.latest_version:
         return None
     return version(memo, db, row.id, row.latest_version)
@@ -175,3 +187,69 @@ def checked_draft(memo: Memo, db: Session, report: ReportRow) -> tuple[DraftView
         )
 
     return memo.get_or_make(key, load), key
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    id: int
+    section: int | None
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    id: int
+    stage: str
+    decision: str
+    reason_codes: list[str]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    explained: dict[str, str]  # finding key -> the submitter's explanation
+    comments: list[Comment]
+    decisions: list[Decision]
+
+
+def _activity_statement() -> Any:
+    rid = bindparam("rid", type_=Integer)
+    e, c, d = WarningExplanation, ReviewComment, ReviewDecision
+    codes = d.reason_codes.type
+    return union_all(
+        select(
+            literal("e").label("kind"),
+            e.id,
+            e.finding_key.label("name"),
+            e.text,
+            cast(null(), Integer).label("section"),
+            cast(null(), codes).label("codes"),
+            e.at,
+        ).where(e.report_id == rid),
+        select(literal("c"), c.id, cast(null(), String), c.text, c.section, cast(null(), codes), c.at).where(
+            c.report_id == rid
+        ),
+        select(literal("d"), d.id, d.stage, d.decision, cast(null(), Integer), d.reason_codes, d.at).where(
+            d.report_id == rid
+        ),
+    )
+
+
+# Built once: the three small lists every report page shows, in one round trip.
+_ACTIVITY = _activity_statement()
+
+
+def activity(db: Session, report_id: int) -> Activity:
+    """Explanations, comments and decisions of a report, each list in the order they were written."""
+    out = Activity({}, [], [])
+    for kind, id_, name, text, section, codes, at in sorted(
+        db.execute(_ACTIVITY, {"rid": report_id}), key=lambda r: r[1]
+    ):
+        if kind == "e":
+            out.explained[name] = text
+        elif kind == "c":
+            out.comments.append(Comment(id_, section, text, at))
+        else:
+            out.decisions.append(Decision(id_, name, text, list(codes or []), at))
+    return out

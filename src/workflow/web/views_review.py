@@ -71,6 +71,7 @@ def _report_context(request: Request, db: Session, report: ReportRow) -> dict[st
     last_year = pagedata.previous_year(memo, db, report)
     at = run.at if run else {}
     stages = report.season.stages or []
+    done = pagedata.activity(db, report.id)
     return {
         "tables": tables_html(request, key, spec=content.spec, values=values, at=at, errors={}),
         "report": report,
@@ -80,9 +81,9 @@ def _report_context(request: Request, db: Session, report: ReportRow) -> dict[st
         "run": run,
         "findings": run.findings if run else [],
         "at": at,
-        "explained": data.explanations(db, report.id),
-        "comments": data.comments_by_section(data.comments(db, report.id)),
-        "decisions": data.decisions(db, report.id),
+        "explained": done.explained,
+        "comments": data.comments_by_section(done.comments),
+        "decisions": done.decisions,
         "diff_prev": pagedata.diff(memo, prev_version, shown, content),
         "diff_year": pagedata.diff(memo, last_year, shown, content),
         "reasons": REASON_CODES,

@@ -282,14 +282,15 @@ def status_page(request: Request, report_id: Id, user: PageUser, db: DB) -> Resp
         revision, content, values = pagedata.draft_content(memo, db, report)
         key = ("draft", report.id, revision)
     tables = tables_html(request, key, spec=content.spec, values=values, at=run.at if run else {}, errors={})
+    done = pagedata.activity(db, report.id)
     ctx = {
         "report": report,
         "version": version,
         "run": run,
         "findings": run.findings if run else [],
-        "explained": data.explanations(db, report.id),
-        "comments": data.comments_by_section(data.comments(db, report.id)),
-        "decisions": data.decisions(db, report.id),
+        "explained": done.explained,
+        "comments": data.comments_by_section(done.comments),
+        "decisions": done.decisions,
         "versions": pagedata.version_numbers(memo, db, report),
         "content": content,
         "tables": tables,
