@@ -7,12 +7,14 @@
 Creates a scratch database (`--database`, default wf_bench_<random>) on the server, migrates it,
 seeds a district of `--bodies` bodies (60 % with a report: drafts, reports in review with a
 validation run, published), starts `uvicorn --factory workflow.web.app:create_app` (production
-settings, `--workers` processes, no access log) as a subprocess against it, signs in, and sends
-`--requests` requests per page from `--clients` concurrent httpx clients (closed loop: each client
-sends its next request when the previous answer arrived, after a think time drawn uniformly from
-0..2×`--think` seconds; 0 = back to back).  The pages are measured one after the other.  Prints the
-load model, the machine's load average, and p50/p95/p99 and throughput per page, then drops the
-database.  The load generator runs on the same machine (it costs CPU too).  A benchmark, not a test.
+settings, `--workers` processes, no access log) as a subprocess against it, signs each role in
+through the login form, and sends `--requests` GETs per page from `--clients` concurrent keep-alive
+connections (closed loop: a client sends its next request when the previous answer arrived, after
+a think time drawn uniformly from 0..2x`--think` seconds, also before its first request; 0 = back
+to back, all starting at once).  The pages are measured one after the other.  Prints the load
+model, the load average, and per page p50/p95/p99/max latency, throughput, and the CPU the server
+processes and the load generator spent per request; then drops the database.  The load generator
+runs on the same machine (its CPU is printed).  A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -271,6 +273,8 @@ async def load(clients: list[Client], path: str, total: int, think: float) -> tu
 
     async def worker(c: Client) -> None:
         nonlocal remaining, errors
+        if think:  # people do not all click at the same instant: each starts after its own pause
+            await asyncio.sleep(random.uniform(0, 2 * think))
         while remaining > 0:
             remaining -= 1
             t0 = time.perf_counter()
@@ -329,7 +333,8 @@ async def run(port: int, pgid: int, ids: dict[str, int], args: argparse.Namespac
     )
     print(
         f"load model: {args.clients} concurrent clients, closed loop, {think}; "
-        f"{args.requests} requests per page; {args.workers} uvicorn worker(s); "
+        f"{'staggered start; ' if args.think else ''}{args.requests} requests per page; "
+        f"{args.workers} uvicorn worker(s); "
         f"{os.cpu_count()} CPUs, load average {_loadavg()} before"
     )
     print(
