@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from workflow.settings import Settings, get_settings
+from workflow.web.dashboard import StatusCache
 from workflow.web.deps import LoginRequired, UserCache
 from workflow.web.fragments import FragmentCache
 from workflow.web.inputs import refuse_unstorable
@@ -75,7 +76,7 @@ def create_app(
     # Templates are compiled once per process; only development re-reads edited files.
     app.state.templates = build_templates(auto_reload=settings.env == "development")
     app.state.stash = FormStash(settings.data_dir / "web-stash")
-    app.state.status_cache = {}
+    app.state.status_cache = StatusCache()
     app.state.fragments = FragmentCache()
     app.state.memo = Memo()
     app.add_middleware(

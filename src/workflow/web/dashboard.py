@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -149,19 +150,39 @@ def _row_html(r: BodyStatus) -> str:
     )
 
 
-StatusCache = dict[tuple[int, date, int | None], StatusView]
+class StatusCache:
+    """Views per (season, day, jurisdiction), recomputed at most every CACHE_SECONDS.
 
+    Lives on the app (one per process and app, so tests never see another app's data).  One
+    request recomputes an expired view while the others are served the previous one (a few seconds
+    old, as the page says): recomputing thousands of bodies costs ~100 ms of CPU, and every request
+    arriving meanwhile computing it too would multiply that and stall them all.
+    """
 
-def cached_view(
-    cache: StatusCache, db: Session, season: Season, today: date, jurisdiction_id: int | None = None
-) -> StatusView:
-    """`cache` lives on the app (one per process and app, so tests never see another app's data)."""
-    key = (season.id, today, jurisdiction_id)
-    hit = cache.get(key)
-    if hit is not None and time.monotonic() - hit.made < CACHE_SECONDS:
-        return hit
-    view = cache[key] = StatusView(season_status(db, season, today, jurisdiction_id))
-    return view
+    def __init__(self) -> None:
+        self._views: dict[tuple[int, date, int | None], StatusView] = {}
+        self._lock = threading.Lock()
+
+    def view(
+        self, db: Session, season: Season, today: date, jurisdiction_id: int | None = None
+    ) -> StatusView:
+        key = (season.id, today, jurisdiction_id)
+        hit = self._views.get(key)
+        if hit is not None and time.monotonic() - hit.made < CACHE_SECONDS:
+            return hit
+        if hit is not None and not self._lock.acquire(blocking=False):
+            return hit  # someone is recomputing it: the previous view will do meanwhile
+        if hit is None:
+            self._lock.acquire()  # nothing to show yet: wait for (or do) the first computation
+            done = self._views.get(key)
+            if done is not None:
+                self._lock.release()
+                return done
+        try:
+            view = self._views[key] = StatusView(season_status(db, season, today, jurisdiction_id))
+        finally:
+            self._lock.release()
+        return view
 
 
 def count(rows: list[BodyStatus]) -> dict[str, int]:

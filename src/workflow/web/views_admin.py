@@ -49,7 +49,7 @@ def dashboard_page(
     season = next((s for s in seasons if year is None or s.report_year == year), None)
     if season is None:
         raise HTTPException(404, NO_SEASON)
-    view = dashboard.cached_view(request.app.state.status_cache, db, season, now().date())
+    view = request.app.state.status_cache.view(db, season, now().date())
     rows, rows_html = view.page(status, page, PAGE_SIZE)
     shown = len(view.chosen(status))
     ctx = {
