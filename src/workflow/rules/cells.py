@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -39,7 +39,7 @@ class Grid:
     share this one pass instead of each walking the cells again.
     """
 
-    __slots__ = ("flat", "width", "index", "clean", "_rows")
+    __slots__ = ("flat", "width", "index", "clean", "_rows", "_mixed")
 
     def __init__(
         self,
@@ -48,12 +48,14 @@ class Grid:
         index: dict[str, int],
         clean: bool,
         rows: dict[str, tuple[Number | None, ...]] | None = None,
+        mixed: tuple[list[Number | None], dict[str, tuple[int, int]]] | None = None,
     ) -> None:
         self.flat = flat
         self.width = width
         self.index = index  # row key → position in format order
         self.clean = clean
         self._rows = rows
+        self._mixed = mixed  # 表二 complete: all values, and each row's (start, end) in them
 
     def row(self, key: str) -> tuple[Number | None, ...] | None:
         if self.flat is not None:
@@ -61,6 +63,10 @@ class Grid:
             if i is None:
                 return None
             return tuple(self.flat[i * self.width : (i + 1) * self.width])
+        if self._mixed is not None:
+            values, spans = self._mixed
+            span = spans.get(key)
+            return None if span is None else tuple(values[span[0] : span[1]])
         return self._rows.get(key) if self._rows is not None else None
 
 
@@ -73,11 +79,32 @@ class _Layout:
     cell_getter: Callable[[dict[str, Cell]], tuple[Cell, ...]] | None
     counts_only: bool
     kinds: tuple[tuple[ColumnKind, ...], ...]  # per row, its columns' kinds
+    # Rows of unequal widths (表二): every (row position, column key) in order, each row's span in
+    # them, and pickers of the count, signed and amount values, so a complete 表二 is read in one pass.
+    pairs: tuple[tuple[int, str], ...]
+    spans: dict[str, tuple[int, int]]
+    pick: tuple[Callable[[list[Number | None]], tuple[Number | None, ...]], ...]
+
+
+def _picker(positions: list[int]) -> Callable[[list[Number | None]], tuple[Number | None, ...]]:
+    """A callable giving the values at `positions` as a tuple (itemgetter of one key gives a scalar)."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    return lambda flat: tuple(flat[i] for i in positions)
 
 
 def _layout(t: TableDef) -> _Layout:
     rows = tuple((r.key, tuple(c.key for c in r.columns)) for r in t.rows)
     uniform = len({cols for _, cols in rows}) == 1 and len(rows[0][1]) > 1
+    pairs = tuple((i, c) for i, (_, cols) in enumerate(rows) for c in cols)
+    spans: dict[str, tuple[int, int]] = {}
+    start = 0
+    for key, cols in rows:
+        spans[key] = (start, start + len(cols))
+        start += len(cols)
+    flat_kinds = [c.kind for r in t.rows for c in r.columns]
+    kinds_order = (ColumnKind.COUNT, ColumnKind.SIGNED, ColumnKind.AMOUNT)
+    assert set(flat_kinds) <= set(kinds_order)
     return _Layout(
         rows=rows,
         index={k: i for i, (k, _) in enumerate(rows)},
@@ -86,6 +113,9 @@ def _layout(t: TableDef) -> _Layout:
         cell_getter=itemgetter(*rows[0][1]) if uniform else None,
         counts_only=all(c.kind is ColumnKind.COUNT for r in t.rows for c in r.columns),
         kinds=tuple(tuple(c.kind for c in r.columns) for r in t.rows),
+        pairs=pairs,
+        spans=spans,
+        pick=tuple(_picker([i for i, k in enumerate(flat_kinds) if k is kind]) for kind in kinds_order),
     )
 
 
@@ -113,6 +143,14 @@ def _read(table: Table, layout: _Layout) -> Grid:
             pass
         else:
             return Grid(flat, layout.width, layout.index, layout.counts_only and _whole(flat))
+    else:
+        try:
+            by_row = layout.row_getter(table.rows)
+            flat = [by_row[i][k].value for i, k in layout.pairs]
+        except KeyError:
+            pass
+        else:
+            return Grid(None, 0, layout.index, _mixed_clean(flat, layout), None, (flat, layout.spans))
     rows: dict[str, tuple[Number | None, ...]] = {}
     for key, columns in layout.rows:
         got = table.rows.get(key)
@@ -130,6 +168,20 @@ def _read(table: Table, layout: _Layout) -> Grid:
     return Grid(None, layout.width, layout.index, clean, rows)
 
 
+def _mixed_clean(flat: list[Number | None], layout: _Layout) -> bool:
+    """As `_acceptable` on every value of a complete 表二, with a few C-level calls."""
+    counts, signed, amounts = (p(flat) for p in layout.pick)
+    if counts and not _whole(counts):
+        return False
+    if signed and not all(type(v) is int for v in signed):
+        return False
+    if amounts:
+        if None in amounts:
+            return False
+        return min(amounts) >= 0  # type: ignore[type-var, operator]
+    return True
+
+
 def _acceptable(value: Number | None, kind: ColumnKind) -> bool:
     """Nothing for A1/A2 to say about this value (表二's mixed columns, read cell by cell)."""
     if value is None:
@@ -139,7 +191,7 @@ def _acceptable(value: Number | None, kind: ColumnKind) -> bool:
     return type(value) is int and (value >= 0 or kind is ColumnKind.SIGNED)
 
 
-def _whole(flat: list[Number | None]) -> bool:
+def _whole(flat: Sequence[Number | None]) -> bool:
     """Every value a whole number ≥ 0 (None makes min() raise; a Decimal makes the sum a Decimal)."""
     try:
         return min(flat) >= 0 and type(sum(flat)) is int  # type: ignore[type-var, operator, arg-type]
