@@ -40,7 +40,7 @@ def _link(here: str) -> site.Linker:
 
 
 # Ids beyond the database's integer range are not ids: answer 422, never a database overflow (500).
-Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]  # the id columns are 32-bit integers
 Year = Annotated[int, PathParam(ge=1900, le=9999)]
 
 
