@@ -60,10 +60,16 @@ def _before(name: str, keywords: str, gap: int) -> str:
     return rf"(?P<{name}>(?P<n_{name}>\d+)件[^\d{BREAKS}]{{0,{gap}}}?(?:{keywords}))"
 
 
+# The characters a statement can start with (the first of every keyword above, or a digit).  The
+# look-ahead lets the regex engine pass over every other position with one set test instead of trying
+# all the branches there: a third of F1's time.  Keep it in step with the keywords (a test compares).
+_STARTS = "收受新接共上办答处结顺转予同部不无其自法商科社0-9"
+
 # Every statement of the family in one alternation, so each request clause is searched once.  The
 # outer group's name says which statement matched ("forward__before" counts as "forward").
 _STATEMENTS = re.compile(
-    "|".join(
+    f"(?=[{_STARTS}])(?:"
+    + "|".join(
         [
             _after("received", r"收到|受理|新收|接收|共收", 14),
             _after("carried", r"上年结转|上一年度结转|上年度结转|上年未办结", 8),
@@ -75,6 +81,7 @@ _STATEMENTS = re.compile(
             *(_after(f"a_{k}", w, 6) for k, w in _APPLICANTS.items()),
         ]
     )
+    + ")"
 )
 
 
