@@ -109,12 +109,15 @@ def _statements(ctx: Context) -> dict[str, Found]:
     where: dict[str, list[int]] = {}
     for n, clause in pairs:
         for m in _STATEMENTS.finditer(clause):
-            name = m.lastgroup or ""
-            if _negated(name, clause[max(0, m.start() - 2) : m.start()]):
+            key, number, bad = _BRANCHES[m.lastindex or 0]
+            if bad is not None and clause[max(0, m.start() - 2) : m.start()].endswith(bad):
                 continue
-            key = name.split("__")[0]
-            values.setdefault(key, []).append(int(m.group("n_" + name)))
-            where.setdefault(key, []).append(n)
+            if key in values:
+                values[key].append(int(m.group(number)))
+                where[key].append(n)
+            else:
+                values[key] = [int(m.group(number))]
+                where[key] = [n]
     got = ctx.cache["F.statements"] = {k: Found(tuple(v), tuple(where[k])) for k, v in values.items()}
     return got
 
@@ -129,9 +132,13 @@ _NOT_AFTER = {
 }
 
 
-def _negated(name: str, before: str) -> bool:
-    bad = _NOT_AFTER.get(name)
-    return bad is not None and before.endswith(bad)
+# By a match's outer group number: the statement's key, its number's group, what may not precede it
+# (the per-match work of _statements without string building).
+_BRANCHES: dict[int, tuple[str, int, tuple[str, ...] | None]] = {
+    i: (name.split("__")[0], _STATEMENTS.groupindex["n_" + name], _NOT_AFTER.get(name))
+    for name, i in _STATEMENTS.groupindex.items()
+    if not name.startswith("n_")
+}
 
 
 def _statement(ctx: Context, out: Emitter, what: str, name: str) -> Found | None:
