@@ -357,6 +357,9 @@ _SMALL_BODY_LIMIT = Decimal(100_000)
 _LIMIT = Decimal(10_000_000)
 
 
+_FEES_AT = _loc("t2", "fees", "amount")  # immutable: made once
+
+
 def check_fee_unit(ctx: Context, out: Emitter) -> None:
     report = ctx.report
     table = report.tables.get("t2")
@@ -365,7 +368,7 @@ def check_fee_unit(ctx: Context, out: Emitter) -> None:
     if table is None or not table.present:
         out.skip("表二缺失，无法核对收费金额单位")
         return
-    where = _loc("t2", "fees", "amount")
+    where = _FEES_AT
     unit = table.labels.get("@amount", "") + table.labels.get("fees", "")
     if _YUAN.search(unit):
         out.add(

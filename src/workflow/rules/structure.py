@@ -36,10 +36,18 @@ _TEMPLATE_CORES = {n: _title_core(t)[1] for n, t in SECTION_TITLES.items()}
 _CORE_TO_SECTION = {core: n for n, core in _TEMPLATE_CORES.items()}
 
 
+# Locators are immutable: made once here rather than on every report's pass path.
+_SECTION_AT = {n: Locator(n) for n in SECTION_TITLES}
+_PERIOD_AT = Locator(row="统计期限")
+_TITLE_AT = Locator(row="标题")
+_SECTION5_AT = Locator(5)
+_SIGNED_AT = Locator(row="落款日期")
+
+
 def _g1(ctx: Context, out: Emitter) -> None:
     sections = ctx.report.sections
     for n, template in SECTION_TITLES.items():
-        where = Locator(n)
+        where = _SECTION_AT[n]
         s = sections.get(n)
         if s is None:
             out.add(where, f"缺少第{SECTION_NUMERALS[n]}部分“{template}”", expected=template)
@@ -151,7 +159,7 @@ def _reports_fees(text: str) -> bool:
 
 # ------------------------------------------------------------------ G5
 def _g5(ctx: Context, out: Emitter) -> None:
-    where = Locator(row="统计期限")
+    where = _PERIOD_AT
     p = period_of(ctx)
     if p is None:
         out.add(where, "报告没有写明统计期限（Y年1月1日至Y年12月31日）", severity=Severity.WARNING)
@@ -197,7 +205,7 @@ _TITLE = re.compile(r"^(.+?)(?:关于)?(\d{4})年度?[^\d]*政府信息公开工
 def _g6(ctx: Context, out: Emitter) -> None:
     h = ctx.report.header
     title = normalize(h.title)
-    where = Locator(row="标题")
+    where = _TITLE_AT
     y = ctx.year or "Y"
     if not title:
         out.add(where, "报告没有标题", expected=f"<机关全称>{y}年政府信息公开工作年度报告")
@@ -295,7 +303,7 @@ def _g9(ctx: Context, out: Emitter) -> None:
     if len(text) >= 2 * _SHORT:
         return  # long enough to say something; whether it says enough is the reviewer's call
     text = _TITLE_NOISE.sub("", text)
-    where = Locator(5)
+    where = _SECTION5_AT
     if _BARE.match(text):
         out.add(where, "第五部分不能为空或只写“无”，须写明存在的主要问题和改进措施", actual=text or "（空）")
     elif len(text) < _SHORT and not (_PROBLEM.search(text) and _MEASURE.search(text)):
@@ -311,7 +319,7 @@ def _h1(ctx: Context, out: Emitter) -> None:
     if y is None:
         out.skip("无法确定报告年度，未核对落款日期")
         return
-    where = Locator(row="落款日期")
+    where = _SIGNED_AT
     if d <= date(y, 12, 31):
         out.add(where, f"落款日期{d.isoformat()}不晚于{y}年12月31日，年度尚未结束", actual=d.isoformat())
     elif d > ctx.today:
