@@ -143,7 +143,9 @@ _BRANCHES: dict[int, tuple[str, int, tuple[str, ...] | None]] = {
 
 def _statement(ctx: Context, out: Emitter, what: str, name: str) -> Found | None:
     """The statement's number; None (with a skip when ambiguous) unless exactly one was found."""
-    found = _statements(ctx).get(name, _NOTHING)
+    found = _statements(ctx).get(name)
+    if found is None:
+        return None  # the common case: most statements are not made at all
     if found.ambiguous:
         out.skip(
             f"文字中“{what}”出现了不同的数字（{'、'.join(map(str, sorted(set(found.values))))}），未比较"
@@ -227,11 +229,18 @@ def _f4(ctx: Context, out: Emitter) -> None:
 
 
 # ------------------------------------------------------------------ F5
+_GROUP_NAMES = tuple((g, f"g_{g}") for g in _GROUP_WORDS)
+_APPLICANT_NAMES = tuple((k, f"a_{k}") for k in _APPLICANTS)
+
+
 def _f5(ctx: Context, out: Emitter) -> None:
     spec = ctx.report.spec
     t: Table | None = None
-    for group in _GROUP_WORDS:
-        found = _statement(ctx, out, T3_GROUP_LABELS[group], f"g_{group}")
+    said = _statements(ctx)
+    for group, name in _GROUP_NAMES:
+        if name not in said:
+            continue  # not stated: nothing to compare (the common case, decided without a call)
+        found = _statement(ctx, out, T3_GROUP_LABELS[group], name)
         if found is None or found.single is None:
             continue
         if t is None and (t := _t3(ctx, out)) is None:
@@ -303,8 +312,11 @@ def _check_share(out: Emitter, section: int, count: int, written: str, denominat
 # ------------------------------------------------------------------ F7
 def _f7(ctx: Context, out: Emitter) -> None:
     t: Table | None = None
-    for key in _APPLICANTS:
-        found = _statement(ctx, out, _APPLICANT_LABELS[key], f"a_{key}")
+    said = _statements(ctx)
+    for key, name in _APPLICANT_NAMES:
+        if name not in said:
+            continue  # not stated
+        found = _statement(ctx, out, _APPLICANT_LABELS[key], name)
         if found is None or found.single is None:
             continue
         if t is None and (t := _t3(ctx, out)) is None:
@@ -393,15 +405,21 @@ def _f10(ctx: Context, out: Emitter) -> None:
             )
 
 
+_CLAUSE_BREAKS = re.compile(r"[，,；;]")
+
+
 def _nothing_received(ctx: Context, sc: Scan) -> int | None:
     for n in SECTIONS:
         text = sc.text(n)
         if not ("未" in text or "没有" in text or "无依申请" in text):
             continue
         for sentence in sc.sentences(n):
-            if "申请" not in sentence:
+            # _NOTHING_RECEIVED needs 未, 没有 or 无依申请 in the clause, so in the sentence too.
+            if "申请" not in sentence or not (
+                "未" in sentence or "没有" in sentence or "无依申请" in sentence
+            ):
                 continue
-            for clause in re.split(r"[，,；;]", sentence):
+            for clause in _CLAUSE_BREAKS.split(sentence):
                 if "复议" in clause or "诉讼" in clause:
                     continue
                 if _NOTHING_RECEIVED.search(clause):
