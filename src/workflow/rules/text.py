@@ -262,8 +262,7 @@ def _f5(ctx: Context, out: Emitter) -> None:
 # ------------------------------------------------------------------ F6
 def _f6(ctx: Context, out: Emitter) -> None:
     sc = scan(ctx)
-    t = ctx.report.table("t3")
-    denominators = _denominators(t)
+    denominators: list[int] | None = None  # read from 表三 only when a share is written
     for n in SECTIONS:
         if "%" not in sc.text(n):
             continue
@@ -273,6 +272,8 @@ def _f6(ctx: Context, out: Emitter) -> None:
             for m in _SHARE.finditer(sentence):
                 if not _SHARE_SUBJECT.search(_clause_before(sentence, m.start())):
                     continue
+                if denominators is None:
+                    denominators = _denominators(ctx.report.table("t3"))
                 if not denominators:
                     out.skip("表三总数为空或为0，无法核对文字中的百分比")
                     return
