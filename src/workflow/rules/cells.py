@@ -291,6 +291,8 @@ def check_filled(ctx: Context, out: Emitter) -> None:
                     actual="缺失",
                 )
                 continue
+            if g is not None and None not in (g.row(row.key) or (None,)):
+                continue  # every cell of the row holds a number: nothing to say, decided per row
             for col in row.columns:
                 cell = cells.get(col.key)
                 if cell is None or cell.value is None and cell.is_blank:
@@ -319,6 +321,14 @@ def _count_problem(cell: Cell, kind: ColumnKind) -> str | None:
     return None
 
 
+# (format, table) → the rows whose columns are all counts (a row of whole numbers ≥ 0 is fine there).
+_COUNT_ROWS = {
+    (f, t.id): frozenset(r.key for r in t.rows if all(c.kind is ColumnKind.COUNT for c in r.columns))
+    for f, spec in FORMATS.items()
+    for t in spec.tables
+}
+
+
 def check_counts(ctx: Context, out: Emitter) -> None:
     report = ctx.report
     for tid in TABLE_IDS:
@@ -328,10 +338,13 @@ def check_counts(ctx: Context, out: Emitter) -> None:
             continue  # A1 reports an absent table
         name = TABLE_NAMES[tid]
         rows = table.rows
+        count_rows = _COUNT_ROWS[(report.format, tid)]
         for row in report.spec.table(tid).rows:
             cells = rows.get(row.key)
             if cells is None:
                 continue
+            if row.key in count_rows and _whole(g.row(row.key) or (None,)):
+                continue  # a row of whole numbers ≥ 0 in count columns: nothing to say, decided per row
             for col in row.columns:
                 cell = cells.get(col.key)
                 if cell is None or (cell.value is None and cell.is_blank):
