@@ -9,7 +9,7 @@ from functools import lru_cache
 from workflow.domain.bodies import PEOPLES_GOVERNMENTS, BodyType
 from workflow.domain.formats import SECTION_NUMERALS, SECTION_TITLES, TABLE_NAMES, TABLE_SECTION
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
-from workflow.rules.textscan import BREAKS, normalize, period_of, same_body, scan
+from workflow.rules.textscan import BREAKS, normalize, period_of, same_body, scan, title_of
 
 # ------------------------------------------------------------------ G1
 _TITLE_NOISE = re.compile(r"[\s、，,。.．:：;；()（）“”\"']")
@@ -204,7 +204,7 @@ _TITLE = re.compile(r"^(.+?)(?:关于)?(\d{4})年度?[^\d]*政府信息公开工
 
 def _g6(ctx: Context, out: Emitter) -> None:
     h = ctx.report.header
-    title = normalize(h.title)
+    title = title_of(ctx)
     where = _TITLE_AT
     y = ctx.year or "Y"
     if not title:
@@ -277,6 +277,9 @@ _VAGUE_HINTS = tuple(
 
 def _g8(ctx: Context, out: Emitter) -> None:
     text = scan(ctx).text(1)
+    # Every hint holds one of these characters: six `in` tests settle the common case.
+    if not ("余" in text or "多" in text or "十" in text or "百" in text or "千" in text or "万" in text):
+        return
     if not any(h in text for h in _VAGUE_HINTS):
         return
     found = list(dict.fromkeys(m.group(0) for m in _VAGUE.finditer(text)))

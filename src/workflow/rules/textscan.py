@@ -252,6 +252,14 @@ def period_of(ctx: Context) -> Period | None:
     return got
 
 
+def title_of(ctx: Context) -> str:
+    """The current report's title, normalised once per validation (E4 and G6 both read it)."""
+    got: str | None = ctx.cache.get("title")
+    if got is None:
+        got = ctx.cache["title"] = normalize(ctx.report.header.title)
+    return got
+
+
 _NAME_SUFFIXES = ("人民政府", "政府", "街道办事处", "办事处", "管理委员会", "管委会", "办公室", "党工委")
 
 

@@ -8,7 +8,16 @@ from decimal import Decimal
 from workflow.domain.formats import T3_COLUMNS
 from workflow.domain.model import Number, Report
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
-from workflow.rules.textscan import Period, name_core, name_likeness, normalize, period_of, same_body, scan
+from workflow.rules.textscan import (
+    Period,
+    name_core,
+    name_likeness,
+    normalize,
+    period_of,
+    same_body,
+    scan,
+    title_of,
+)
 
 _T3_LABELS = {c.key: c.label for c in T3_COLUMNS}
 
@@ -122,7 +131,7 @@ def _e4(ctx: Context, out: Emitter) -> None:
         out.skip("无法确定报告年度，未核对年份")
         return
     h = ctx.report.header
-    title = normalize(h.title)
+    title = title_of(ctx)
     m = _TITLE_YEAR.search(title)
     if m is not None and int(m.group(1)) != y:
         out.add(
