@@ -6,7 +6,7 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from workflow.domain.bodies import PEOPLES_GOVERNMENTS, BodyType
+from workflow.domain.bodies import PEOPLES_GOVERNMENTS
 from workflow.domain.formats import SECTION_NUMERALS, SECTION_TITLES, TABLE_NAMES, TABLE_SECTION
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
 from workflow.rules.textscan import BREAKS, normalize, period_of, same_body, scan, title_of
@@ -104,11 +104,13 @@ _GOVERNMENT_ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# BodyType is a StrEnum: its values hash and compare as the members do, so a set lookup replaces
+# the Enum call (and its ValueError for an unknown type) on every report.
+_PEOPLES_GOVERNMENT_VALUES = frozenset(b.value for b in PEOPLES_GOVERNMENTS)
+
+
 def _is_peoples_government(body_type: str) -> bool:
-    try:
-        return BodyType(body_type) in PEOPLES_GOVERNMENTS
-    except ValueError:
-        return False
+    return body_type in _PEOPLES_GOVERNMENT_VALUES
 
 
 def _g3(ctx: Context, out: Emitter) -> None:
