@@ -75,11 +75,10 @@ assert COLUMNS[_TOTAL + 1 :] == () and len(ROW_PARTS) == _TOTAL
 
 
 def _rows_add_up(flat: list[Number | None]) -> bool:
-    """Every row's parts sum to its 总计, checked at C speed: a row's seven cells sum to 2 × 总计."""
+    """Every row's parts sum to its 总计, checked at C speed: the part columns zipped, summed per row."""
     width = len(COLUMNS)
-    sums = list(map(sum, zip(*[iter(flat)] * width, strict=True)))
-    totals = flat[_TOTAL::width]
-    return sums == list(map(add, totals, totals))  # type: ignore[arg-type]
+    parts = [flat[c::width] for c in range(_TOTAL)]
+    return list(map(sum, zip(*parts, strict=True))) == flat[_TOTAL::width]  # type: ignore[arg-type]
 
 
 def check_row_totals(ctx: Context, out: Emitter) -> None:
