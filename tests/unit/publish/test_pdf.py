@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.publish.lushaer import CORRECTION_NOTE, META, corrected_lushaer
+from workflow.domain.samples import sample_report
 from workflow.publish.pdf import render_pdf
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
@@ -49,3 +51,14 @@ def test_chinese_text_in_an_embedded_cjk_font(pdf: Path) -> None:
     assert "申请人情况" in text and "法人或其他组织" in text and "未经复议直接起诉" in text
     tail = _run("pdftotext", "-layout", str(pdf), "-").split("六、其他需要报告的事项")[-1]
     assert "西宁市湟中区鲁沙尔镇人民政府" in tail and "2025年1月14日" in tail
+
+
+@needs_poppler
+def test_characters_outside_gb2312_come_from_the_full_font(tmp_path: Path) -> None:
+    report = sample_report(random.Random(3), year=2026, body_name="堃喆镇人民政府")
+    path = tmp_path / "rare.pdf"
+    path.write_bytes(render_pdf(report, META))
+    assert "ReportCJKFull" in _run("pdffonts", str(path))  # the subset font lacks 堃 and 喆
+    assert "堃喆镇人民政府2026年政府信息公开工作年度报告" in _run("pdftotext", str(path), "-").replace(
+        "\n", ""
+    )
