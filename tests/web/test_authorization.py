@@ -77,6 +77,9 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/admin/seasons"): ADMIN_ONLY,
     ("POST", "/admin/seasons/{season_id}/deadlines"): ADMIN_ONLY,
     ("POST", "/admin/seasons/{season_id}/extensions"): ADMIN_ONLY,
+    ("GET", "/admin/reminders"): ADMIN_ONLY,
+    ("GET", "/admin/holidays"): ADMIN_ONLY,
+    ("POST", "/admin/holidays"): ADMIN_ONLY,
     # JSON API (anonymous: 401)
     ("GET", "/api/me"): SIGNED_IN,
     ("GET", "/api/reports"): SIGNED_IN,

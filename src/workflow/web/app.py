@@ -94,9 +94,18 @@ def create_app(
 
 
 def _include_routers(app: FastAPI) -> None:
-    from workflow.web import api, auth, docs, views_admin, views_home, views_review, views_submit
+    from workflow.web import (
+        api,
+        auth,
+        docs,
+        views_admin,
+        views_home,
+        views_reminders,
+        views_review,
+        views_submit,
+    )
 
-    for module in (auth, views_home, views_submit, views_review, views_admin, api, docs):
+    for module in (auth, views_home, views_submit, views_review, views_admin, views_reminders, api, docs):
         app.include_router(module.router)
     try:  # the public portal is the publication engineer's router (issue 5)
         portal = importlib.import_module("workflow.portal")
