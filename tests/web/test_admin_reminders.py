@@ -6,9 +6,11 @@ import shutil
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from workflow import holidays
 from workflow.db.factories import make_body, make_jurisdiction, make_season
+from workflow.db.models import AuditEvent
 from workflow.services import reminders as svc
 
 
@@ -39,12 +41,12 @@ def test_admin_sees_the_preview_and_the_missing_2027_warning(db, world, season_2
     assert page.status_code == 200, page.text[:500]
     assert f"应发送的提醒：{len(expected)} 条" in page.text
     assert "上新庄镇人民政府" in page.text
-    assert "2027" in page.text and "【注意】" in page.text  # no holiday data for 2027
+    assert "【注意】2027 年没有节假日数据" in page.text
     assert "发送失败的提醒：0 条" in page.text
     assert browser("lushaer").get("/admin/reminders").status_code == 403
 
 
-def test_saving_a_year_with_a_malformed_date_changes_nothing(world, holiday_file, browser):
+def test_saving_a_year_with_a_malformed_date_changes_nothing(db, world, holiday_file, browser):
     admin = browser("admin")
     before = holiday_file.read_bytes()
     r = admin.post(
@@ -70,3 +72,6 @@ def test_saving_a_year_with_a_malformed_date_changes_nothing(world, holiday_file
     assert len(saved.holidays) == 2 and len(saved.workdays) == 1 and not saved.confirmed
     page = admin.get("/admin/holidays")
     assert "2027-02-06 春节" in page.text
+    with db.sessions() as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "admin.holidays_save")).all()
+    assert [e.details["year"] for e in events] == [2027]  # only the good save is audited
