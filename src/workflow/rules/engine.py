@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from workflow.domain.formats import SECTION_NUMERALS, TABLE_NAMES
-from workflow.domain.model import Number, Report
+from workflow.domain.model import Number, Report, Table
 
 
 class Severity(StrEnum):
@@ -246,6 +246,15 @@ def _dedupe(findings: Sequence[Finding]) -> list[Finding]:
             seen.add(f.key)
             out.append(f)
     return out
+
+
+def present_table(ctx: Context, out: Emitter, table_id: str, reason: str | None = None) -> Table | None:
+    """The report's table, or None after recording that the rule could not judge without it."""
+    table = ctx.report.tables.get(table_id)
+    if table is None or not table.present:
+        out.skip(reason or f"{TABLE_NAMES.get(table_id, table_id)}缺失，无法核对")
+        return None
+    return table
 
 
 def total(values: Iterable[Number | None]) -> Number | None:

@@ -10,7 +10,7 @@ import re
 from workflow.domain.bodies import BodyType
 from workflow.domain.formats import FormatId
 from workflow.domain.model import Number, Table
-from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
+from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table
 from workflow.rules.textscan import BREAKS, COMPARISON, find, scan
 
 DOC_ROWS = {"regulations": "规章", "normative": "行政规范性文件"}
@@ -38,14 +38,6 @@ def _loc(row: str | None, column: str | None = None) -> Locator:
     return Locator(2, "t2", row, column)
 
 
-def _t2(ctx: Context, out: Emitter) -> Table | None:
-    table = ctx.report.tables.get("t2")
-    if table is None or not table.present:
-        out.skip("表二缺失，无法核对")
-        return None
-    return table
-
-
 def _docs(table: Table, row: str) -> tuple[Number, Number, Number] | None:
     issued, repealed, in_force = (table.value(row, c) for c in ("issued", "repealed", "in_force"))
     if issued is None or repealed is None or in_force is None:
@@ -63,7 +55,7 @@ def check_in_force_over_years(ctx: Context, out: Emitter) -> None:
     if ctx.report.format is not FormatId.F2021 or prev.format is not FormatId.F2021:
         out.skip("本年或上一年度报告不是2021年版格式，无法按现行有效件数核对")
         return
-    table = _t2(ctx, out)
+    table = present_table(ctx, out, "t2")
     if table is None:
         return
     prev_t2 = prev.table("t2")
@@ -91,7 +83,7 @@ def check_in_force_over_years(ctx: Context, out: Emitter) -> None:
 def check_in_force_plausible(ctx: Context, out: Emitter) -> None:
     if ctx.report.format is not FormatId.F2021:
         return  # no 现行有效件数 in the 2019 format
-    table = _t2(ctx, out)
+    table = present_table(ctx, out, "t2")
     if table is None:
         return
     for row, name in DOC_ROWS.items():
@@ -117,7 +109,7 @@ def check_regulations_power(ctx: Context, out: Emitter) -> None:
     severity = NO_REGULATIONS.get(ctx.report.header.body_type)  # type: ignore[call-overload]
     if severity is None:
         return  # a body that may make (or report) 规章
-    table = _t2(ctx, out)
+    table = present_table(ctx, out, "t2")
     if table is None:
         return
     cells = table.rows.get("regulations")
@@ -142,7 +134,7 @@ def check_regulations_power(ctx: Context, out: Emitter) -> None:
 def check_small_body_normative(ctx: Context, out: Emitter) -> None:
     if ctx.report.header.body_type not in SMALL_BODIES:
         return
-    table = _t2(ctx, out)
+    table = present_table(ctx, out, "t2")
     if table is None:
         return
     col = "issued" if ctx.report.format is FormatId.F2021 else "made"
@@ -165,7 +157,7 @@ def check_small_body_normative(ctx: Context, out: Emitter) -> None:
 def check_2019_documents(ctx: Context, out: Emitter) -> None:
     if ctx.report.format is not FormatId.F2019:
         return  # the 2019 试行 format's own columns
-    table = _t2(ctx, out)
+    table = present_table(ctx, out, "t2")
     if table is None:
         return
     for row in ("regulations", "normative"):
@@ -213,7 +205,7 @@ def check_text_documents(ctx: Context, out: Emitter) -> None:
     in_force = find(sc, (1, 2), _IN_FORCE, _IN_FORCE_AFTER, exclude=_MIXED, year=ctx.year).single
     if issued is None and in_force is None:
         return
-    table = _t2(ctx, out)
+    table = present_table(ctx, out, "t2")
     if table is None:
         return
     for said, col in ((issued, "issued"), (in_force, "in_force")):

@@ -11,9 +11,9 @@ from decimal import Decimal
 from operator import add, le
 
 from workflow.domain.formats import FORMATS, T3_COLUMNS, T3_LEGAL_PERSON_COLUMNS, FormatId
-from workflow.domain.model import Number, Table
+from workflow.domain.model import Number
 from workflow.rules.cells import Grid, grid
-from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
+from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table
 from workflow.rules.textscan import scan
 
 ROW_PARTS = ("natural", *T3_LEGAL_PERSON_COLUMNS)  # 自然人 + L5 = 总计
@@ -44,14 +44,6 @@ def sentence_at(text: str, start: int, end: int) -> str:
 
 def _loc(row: str | None, column: str | None) -> Locator:
     return Locator(3, "t3", row, column)
-
-
-def _t3(ctx: Context, out: Emitter) -> Table | None:
-    table = ctx.report.tables.get("t3")
-    if table is None or not table.present:
-        out.skip("表三缺失，无法核对")
-        return None
-    return table
 
 
 def _grid(ctx: Context, out: Emitter) -> Grid | None:
@@ -219,7 +211,7 @@ _CASES = re.compile(r"复议|诉讼|案件")
 
 
 def check_forward_share(ctx: Context, out: Emitter) -> None:
-    table = _t3(ctx, out)
+    table = present_table(ctx, out, "t3")
     if table is None:
         return
     n, f = table.value("new", "total"), table.value("forward", "total")
@@ -265,7 +257,7 @@ _FEE_WORDS = re.compile(r"收费通知|信息处理费|处理费")
 def check_fee_notices(ctx: Context, out: Emitter) -> None:
     if ctx.report.format is not FormatId.F2021:
         return  # the 2019 format has no o2 row
-    table = _t3(ctx, out)
+    table = present_table(ctx, out, "t3")
     if table is None:
         return
     o2 = table.value("o2", "total")
@@ -285,7 +277,7 @@ def check_fee_notices(ctx: Context, out: Emitter) -> None:
 
 
 def check_state_secret(ctx: Context, out: Emitter) -> None:
-    table = _t3(ctx, out)
+    table = present_table(ctx, out, "t3")
     if table is None:
         return
     d1 = table.value("d1", "total")

@@ -11,7 +11,7 @@ import re
 from workflow.domain.formats import T4, T4_COLUMN_KEYS
 from workflow.domain.model import Number, Table
 from workflow.rules.cells import grid
-from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, total
+from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table, total
 from workflow.rules.t3 import sentence_at
 from workflow.rules.textscan import BREAKS, Found, Scan, find, scan
 
@@ -26,14 +26,6 @@ TEXT_SECTIONS = (1, 4)
 
 def _loc(row: str | None, column: str | None) -> Locator:
     return Locator(4, "t4", row, column)
-
-
-def _t4(ctx: Context, out: Emitter) -> Table | None:
-    table = ctx.report.tables.get("t4")
-    if table is None or not table.present:
-        out.skip("表四缺失，无法核对")
-        return None
-    return table
 
 
 # ---------------------------------------------------------------- C1
@@ -98,7 +90,7 @@ def _raw(ctx: Context) -> str:
 
 
 def check_text_counts(ctx: Context, out: Emitter) -> None:
-    table = _t4(ctx, out)
+    table = present_table(ctx, out, "t4")
     if table is None:
         return
     raw = _raw(ctx)
@@ -139,7 +131,7 @@ _ALL_UPHELD = re.compile(
 
 
 def check_outcome_claims(ctx: Context, out: Emitter) -> None:
-    table = _t4(ctx, out)
+    table = present_table(ctx, out, "t4")
     if table is None:
         return
     raw = _raw(ctx)
@@ -183,7 +175,7 @@ _NONE_RECEIVED = re.compile(
 
 
 def check_cases_without_requests(ctx: Context, out: Emitter) -> None:
-    table = _t4(ctx, out)
+    table = present_table(ctx, out, "t4")
     if table is None:
         return
     cases = [(g, v) for g in GROUPS if (v := table.value(g, "total")) is not None and v > 0]

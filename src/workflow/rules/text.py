@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from workflow.domain.formats import T3_GROUP_LABELS, T3_LEGAL_PERSON_COLUMNS
 from workflow.domain.model import Number, Table
-from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, total
+from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table, total
 from workflow.rules.textscan import (
     BREAKS,
     COMPARISON,
@@ -89,14 +89,6 @@ _SHARE = re.compile(r"(\d+)件[，,（(]?(?:占|约占)[^\d%。；\n]{0,8}?(\d+(
 _SHARE_SUBJECT = re.compile("|".join(_GROUP_WORDS.values()) + "|" + "|".join(_APPLICANTS.values()))
 
 
-def _t3(ctx: Context, out: Emitter) -> Table | None:
-    t = ctx.report.table("t3")
-    if not t.present:
-        out.skip("报告缺少表三，无法与文字核对")
-        return None
-    return t
-
-
 def _statements(ctx: Context) -> dict[str, Found]:
     """Every statement's numbers in the request clauses of sections 一 and 三, found once per report."""
     got: dict[str, Found] | None = ctx.cache.get("F.statements")
@@ -158,7 +150,7 @@ def _compare(ctx: Context, out: Emitter, found: Found | None, row: str, label: s
     """Compare a statement with 表三 row's 总计; returns the stated number."""
     if found is None or found.single is None:
         return None
-    t = _t3(ctx, out)
+    t = present_table(ctx, out, "t3", "报告缺少表三，无法与文字核对")
     if t is None:
         return found.single
     cell = t.value(row, "total")
@@ -177,7 +169,11 @@ def _compare(ctx: Context, out: Emitter, found: Found | None, row: str, label: s
 # ------------------------------------------------------------------ F1–F4
 def _f1(ctx: Context, out: Emitter) -> None:
     found = _statement(ctx, out, "收到申请", "received")
-    if found is None or found.single is None or (t := _t3(ctx, out)) is None:
+    if (
+        found is None
+        or found.single is None
+        or (t := present_table(ctx, out, "t3", "报告缺少表三，无法与文字核对")) is None
+    ):
         return
     n, new, carried = found.single, t.value("new", "total"), t.value("carried", "total")
     if new is None:
@@ -243,7 +239,7 @@ def _f5(ctx: Context, out: Emitter) -> None:
         found = _statement(ctx, out, T3_GROUP_LABELS[group], name)
         if found is None or found.single is None:
             continue
-        if t is None and (t := _t3(ctx, out)) is None:
+        if t is None and (t := present_table(ctx, out, "t3", "报告缺少表三，无法与文字核对")) is None:
             return
         rows = spec.t3_group_rows(group)
         expected = total(t.value(r, "total") for r in rows)
@@ -320,7 +316,7 @@ def _f7(ctx: Context, out: Emitter) -> None:
         found = _statement(ctx, out, _APPLICANT_LABELS[key], name)
         if found is None or found.single is None:
             continue
-        if t is None and (t := _t3(ctx, out)) is None:
+        if t is None and (t := present_table(ctx, out, "t3", "报告缺少表三，无法与文字核对")) is None:
             return
         cols = T3_LEGAL_PERSON_COLUMNS if key == "legal_persons" else (key,)
         new = total(t.value("new", c) for c in cols)
@@ -388,7 +384,7 @@ def _check_breakdown(out: Emitter, section: int, whole: int, rest: str) -> None:
 def _f10(ctx: Context, out: Emitter) -> None:
     sc = scan(ctx)
     section = _nothing_received(ctx, sc)
-    if section is None or (t := _t3(ctx, out)) is None:
+    if section is None or (t := present_table(ctx, out, "t3", "报告缺少表三，无法与文字核对")) is None:
         return
     mentions_carried = any("结转" in sc.text(n) for n in SECTIONS)
     for row, label in (("new", "本年新收"), ("carried", "上年结转")):

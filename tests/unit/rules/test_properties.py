@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflow.domain.formats import FORMATS, FormatId
-from workflow.domain.model import Report
 from workflow.domain.samples import sample_report
 from workflow.rules.catalog import validate
 
@@ -28,15 +27,6 @@ CELLS = [
 ]
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
-
-
-def _cases(r: Report) -> int:
-    return sum(r.table("t4").value(g, "total") or 0 for g in ("review", "direct", "after_review"))
-
-
-def _received(r: Report) -> int:
-    t3 = r.table("t3")
-    return (t3.value("new", "total") or 0) + (t3.value("carried", "total") or 0)
 
 
 @settings(max_examples=200, deadline=None)
