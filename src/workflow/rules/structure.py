@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
+from typing import Final
 
 from workflow.domain.bodies import PEOPLES_GOVERNMENTS
 from workflow.domain.formats import SECTION_NUMERALS, SECTION_TITLES, TABLE_NAMES, TABLE_SECTION
@@ -12,11 +13,11 @@ from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
 from workflow.rules.textscan import BREAKS, normalize, period_of, same_body, scan, title_of
 
 # ------------------------------------------------------------------ G1
-_TITLE_NOISE = re.compile(r"[\s、，,。.．:：;；()（）“”\"']")
-_TITLE_NUMBER = re.compile(
+_TITLE_NOISE: Final = re.compile(r"[\s、，,。.．:：;；()（）“”\"']")
+_TITLE_NUMBER: Final = re.compile(
     r"^(?:第?([一二三四五六])(?:部分)?|[（(]([一二三四五六])[)）]|([1-6]))[、.．,，\s]*"
 )
-_NUMERAL_VALUE = {v: k for k, v in SECTION_NUMERALS.items()}
+_NUMERAL_VALUE: Final = {v: k for k, v in SECTION_NUMERALS.items()}
 
 
 @lru_cache(maxsize=1024)
@@ -32,16 +33,16 @@ def _title_core(title: str) -> tuple[int | None, str]:
     return number, _TITLE_NOISE.sub("", t)
 
 
-_TEMPLATE_CORES = {n: _title_core(t)[1] for n, t in SECTION_TITLES.items()}
-_CORE_TO_SECTION = {core: n for n, core in _TEMPLATE_CORES.items()}
+_TEMPLATE_CORES: Final = {n: _title_core(t)[1] for n, t in SECTION_TITLES.items()}
+_CORE_TO_SECTION: Final = {core: n for n, core in _TEMPLATE_CORES.items()}
 
 
 # Locators are immutable: made once here rather than on every report's pass path.
-_SECTION_AT = {n: Locator(n) for n in SECTION_TITLES}
-_PERIOD_AT = Locator(row="统计期限")
-_TITLE_AT = Locator(row="标题")
-_SECTION5_AT = Locator(5)
-_SIGNED_AT = Locator(row="落款日期")
+_SECTION_AT: Final = {n: Locator(n) for n in SECTION_TITLES}
+_PERIOD_AT: Final = Locator(row="统计期限")
+_TITLE_AT: Final = Locator(row="标题")
+_SECTION5_AT: Final = Locator(5)
+_SIGNED_AT: Final = Locator(row="落款日期")
 
 
 def _g1(ctx: Context, out: Emitter) -> None:
@@ -90,14 +91,14 @@ def _g2(ctx: Context, out: Emitter) -> None:
 # ------------------------------------------------------------------ G3
 # Each aspect is found by any of its words (literal `in` checks: cheap, and loose on purpose —
 # 平潭 2021 writes "平台载体建设").
-_ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+_ASPECTS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("主动公开", ("主动公开",)),
     ("依申请公开", ("依申请", "申请公开")),
     ("政府信息管理", ("信息管理", "公开管理", "发布审核", "保密审查")),
     ("平台建设", ("平台",)),
     ("监督保障", ("监督", "督查", "保障措施", "组织保障", "考核")),
 )
-_GOVERNMENT_ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+_GOVERNMENT_ASPECTS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("工作考核", ("考核",)),
     ("社会评议", ("评议",)),
     ("责任追究", ("追责", "责任追究", "问责")),
@@ -106,7 +107,7 @@ _GOVERNMENT_ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 # BodyType is a StrEnum: its values hash and compare as the members do, so a set lookup replaces
 # the Enum call (and its ValueError for an unknown type) on every report.
-_PEOPLES_GOVERNMENT_VALUES = frozenset(b.value for b in PEOPLES_GOVERNMENTS)
+_PEOPLES_GOVERNMENT_VALUES: Final = frozenset(b.value for b in PEOPLES_GOVERNMENTS)
 
 
 def _is_peoples_government(body_type: str) -> bool:
@@ -201,7 +202,7 @@ def _period_problem(start: tuple[int, int, int], end: tuple[int, int, int]) -> s
 
 
 # ------------------------------------------------------------------ G6
-_TITLE = re.compile(r"^(.+?)(?:关于)?(\d{4})年度?[^\d]*政府信息公开工作年度报告$")
+_TITLE: Final = re.compile(r"^(.+?)(?:关于)?(\d{4})年度?[^\d]*政府信息公开工作年度报告$")
 
 
 def _g6(ctx: Context, out: Emitter) -> None:
@@ -234,7 +235,9 @@ def _g6(ctx: Context, out: Emitter) -> None:
 
 
 # ------------------------------------------------------------------ G7
-_PARTY = re.compile(rf"(党建|党风廉政|纪检|工会|团委|共青团|妇联)[^\d{BREAKS}]{{0,12}}?\d+(?:条|篇|期)")
+_PARTY: Final = re.compile(
+    rf"(党建|党风廉政|纪检|工会|团委|共青团|妇联)[^\d{BREAKS}]{{0,12}}?\d+(?:条|篇|期)"
+)
 
 
 def _g7(ctx: Context, out: Emitter) -> None:
@@ -248,14 +251,14 @@ def _g7(ctx: Context, out: Emitter) -> None:
 
 
 # ------------------------------------------------------------------ G8
-_VAGUE = re.compile(
+_VAGUE: Final = re.compile(
     r"\d+(?:余|多)(?:万|千|百)?(?:条|件|篇|项|个|次|期)"
     r"|(?:近|上|数|几)(?:十|百|千|万)余?(?:条|件|篇|项|个|次|期)"
     r"|(?:十|百|千|万)余(?:条|件|篇|项|个|次|期)"
 )
 
 
-_VAGUE_HINTS = tuple(
+_VAGUE_HINTS: Final = tuple(
     [
         "余",
         "多",
@@ -294,10 +297,12 @@ def _g8(ctx: Context, out: Emitter) -> None:
 
 
 # ------------------------------------------------------------------ G9
-_BARE = re.compile(r"^(?:无|暂无|没有|无问题|暂无问题|本年度无|不存在问题|无其他)?$")
-_PROBLEM = re.compile(r"问题|不足|有待|不够|欠缺|薄弱|短板|差距|仍需|尚需|滞后|单一|不到位|不及时|不规范")
-_MEASURE = re.compile(r"改进|措施|加强|完善|提升|提高|推进|整改|优化|建立|健全|落实|规范|丰富")
-_SHORT = 100
+_BARE: Final = re.compile(r"^(?:无|暂无|没有|无问题|暂无问题|本年度无|不存在问题|无其他)?$")
+_PROBLEM: Final = re.compile(
+    r"问题|不足|有待|不够|欠缺|薄弱|短板|差距|仍需|尚需|滞后|单一|不到位|不及时|不规范"
+)
+_MEASURE: Final = re.compile(r"改进|措施|加强|完善|提升|提高|推进|整改|优化|建立|健全|落实|规范|丰富")
+_SHORT: Final = 100
 
 
 def _g9(ctx: Context, out: Emitter) -> None:
@@ -331,7 +336,7 @@ def _h1(ctx: Context, out: Emitter) -> None:
         out.add(where, f"落款日期{d.isoformat()}晚于今天", actual=d.isoformat())
 
 
-RULES: list[Rule] = [
+RULES: Final[list[Rule]] = [
     Rule("G1", Severity.ERROR, "G", "报告应有六个部分，按顺序排列，标题与模板一致", _g1),
     Rule("G2", Severity.ERROR, "G", "表二、表三、表四须以表格形式填报", _g2),
     Rule("G3", Severity.WARNING, "G", "第一部分总体情况应写全各方面的工作", _g3),

@@ -6,6 +6,7 @@ D1/D2/D6 speak of 现行有效件数, which only the 2021 format has; D5 is the 
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from workflow.domain.bodies import BodyType
 from workflow.domain.formats import FormatId
@@ -13,8 +14,8 @@ from workflow.domain.model import Number, Table
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table
 from workflow.rules.textscan import BREAKS, COMPARISON, find, scan
 
-DOC_ROWS = {"regulations": "规章", "normative": "行政规范性文件"}
-COLUMN_LABELS = {
+DOC_ROWS: Final = {"regulations": "规章", "normative": "行政规范性文件"}
+COLUMN_LABELS: Final = {
     "issued": "本年制发件数",
     "repealed": "本年废止件数",
     "in_force": "现行有效件数",
@@ -24,14 +25,14 @@ COLUMN_LABELS = {
 }
 # Bodies without rule-making power (立法法 art. 93): 规章 must be 0.  A 设区的市's departments do not
 # make 规章 either, but may carry the city's — a warning there.
-NO_REGULATIONS = {
+NO_REGULATIONS: Final = {
     BodyType.TOWNSHIP: Severity.ERROR,
     BodyType.STREET: Severity.ERROR,
     BodyType.COUNTY_GOVERNMENT: Severity.ERROR,
     BodyType.COUNTY_DEPARTMENT: Severity.ERROR,
     BodyType.CITY_DEPARTMENT: Severity.WARNING,
 }
-SMALL_BODIES = (BodyType.TOWNSHIP, BodyType.STREET)
+SMALL_BODIES: Final = (BodyType.TOWNSHIP, BodyType.STREET)
 
 
 def _loc(row: str | None, column: str | None = None) -> Locator:
@@ -185,14 +186,14 @@ def check_2019_documents(ctx: Context, out: Emitter) -> None:
 # ---------------------------------------------------------------- D6
 
 # On the scan's clauses (split at ，、。 etc., digits half-width, no spaces).
-_W = rf"[^\d{BREAKS}]"
+_W: Final = rf"[^\d{BREAKS}]"
 # "制发行政规范性文件88件" / "本年度制发的规范性文件88件" / "印发行政规范性文件12件".
-_ISSUED = re.compile(rf"(?:制发|印发|出台){_W}{{0,8}}?规范性文件{_W}{{0,4}}?(\d+)件")
+_ISSUED: Final = re.compile(rf"(?:制发|印发|出台){_W}{{0,8}}?规范性文件{_W}{{0,4}}?(\d+)件")
 # "现行有效行政规范性文件698件" / "行政规范性文件现行有效698件".
-_IN_FORCE = re.compile(rf"现行有效的?(?:行政)?规范性文件{_W}{{0,4}}?(\d+)件")
-_IN_FORCE_AFTER = re.compile(rf"规范性文件{_W}{{0,6}}?现行有效{_W}{{0,3}}?(\d+)件")
+_IN_FORCE: Final = re.compile(rf"现行有效的?(?:行政)?规范性文件{_W}{{0,4}}?(\d+)件")
+_IN_FORCE_AFTER: Final = re.compile(rf"规范性文件{_W}{{0,6}}?现行有效{_W}{{0,3}}?(\d+)件")
 # Clauses that mix 规章 into the count, count another act on documents, or compare with last year.
-_MIXED = re.compile(rf"规章|清理|审查|备案|{COMPARISON.pattern}")
+_MIXED: Final = re.compile(rf"规章|清理|审查|备案|{COMPARISON.pattern}")
 
 
 def check_text_documents(ctx: Context, out: Emitter) -> None:
@@ -223,7 +224,7 @@ def check_text_documents(ctx: Context, out: Emitter) -> None:
             )
 
 
-RULES: list[Rule] = [
+RULES: Final[list[Rule]] = [
     Rule(
         "D1",
         Severity.WARNING,

@@ -9,18 +9,19 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from operator import add, le
+from typing import Final
 
 from workflow.domain.formats import FORMATS, T3_COLUMNS, T3_LEGAL_PERSON_COLUMNS, FormatId
 from workflow.domain.model import Number
 from workflow.rules.cells import Grid, grid
-from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table
+from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table, total
 from workflow.rules.textscan import scan
 
-ROW_PARTS = ("natural", *T3_LEGAL_PERSON_COLUMNS)  # 自然人 + L5 = 总计
-COLUMNS = tuple(c.key for c in T3_COLUMNS)
-COLUMN_LABELS = {c.key: c.label for c in T3_COLUMNS}
-ROW_ORDER = {f: tuple((r.key, r.label) for r in spec.table("t3").rows) for f, spec in FORMATS.items()}
-RESULT_ROWS = {f: spec.t3_result_rows() for f, spec in FORMATS.items()}
+ROW_PARTS: Final = ("natural", *T3_LEGAL_PERSON_COLUMNS)  # 自然人 + L5 = 总计
+COLUMNS: Final = tuple(c.key for c in T3_COLUMNS)
+COLUMN_LABELS: Final = {c.key: c.label for c in T3_COLUMNS}
+ROW_ORDER: Final = {f: tuple((r.key, r.label) for r in spec.table("t3").rows) for f, spec in FORMATS.items()}
+RESULT_ROWS: Final = {f: spec.t3_result_rows() for f, spec in FORMATS.items()}
 
 
 def _span(fmt: FormatId) -> tuple[int, int, int]:
@@ -30,9 +31,9 @@ def _span(fmt: FormatId) -> tuple[int, int, int]:
     return at[0], at[-1], keys.index("total")
 
 
-RESULT_SPAN = {f: _span(f) for f in FORMATS}  # (first result row, last result row, 总计 row)
-FORWARD_LIMIT = Decimal("0.3")  # B5: more than 30 % of new requests carried forward
-_SENTENCE_END = "。；;！？!?\n"
+RESULT_SPAN: Final = {f: _span(f) for f in FORMATS}  # (first result row, last result row, 总计 row)
+FORWARD_LIMIT: Final = Decimal("0.3")  # B5: more than 30 % of new requests carried forward
+_SENTENCE_END: Final = "。；;！？!?\n"
 
 
 def sentence_at(text: str, start: int, end: int) -> str:
@@ -59,25 +60,31 @@ def _skip_list(out: Emitter, what: str, names: list[str]) -> None:
 
 
 # Column positions in a grid row (formats.T3_COLUMNS order): the six parts, then 总计.
-_TOTAL = COLUMNS.index("total")
+_TOTAL: Final = COLUMNS.index("total")
 assert COLUMNS[_TOTAL + 1 :] == () and len(ROW_PARTS) == _TOTAL
 
 
 # ---------------------------------------------------------------- B1
 
 
-def _rows_add_up(flat: list[Number | None]) -> bool:
-    """Every row's parts sum to its 总计, checked at C speed: the part columns zipped, summed per row."""
+def _rows_add_up(flat: list[int]) -> bool:
+    """Every row's parts sum to its 总计."""
     width = len(COLUMNS)
-    parts = [flat[c::width] for c in range(_TOTAL)]
-    return list(map(sum, zip(*parts, strict=True))) == flat[_TOTAL::width]  # type: ignore[arg-type]
+    for start in range(0, len(flat), width):
+        parts = 0
+        for i in range(start, start + _TOTAL):
+            parts += flat[i]
+        if parts != flat[start + _TOTAL]:
+            return False
+    return True
 
 
 def check_row_totals(ctx: Context, out: Emitter) -> None:
     g = _grid(ctx, out)
     if g is None:
         return
-    if g.clean and g.flat is not None and _rows_add_up(g.flat):
+    ints = g.whole_numbers
+    if ints is not None and _rows_add_up(ints):
         return
     unassessed: list[str] = []
     for key, label in ROW_ORDER[ctx.report.format]:
@@ -85,7 +92,7 @@ def check_row_totals(ctx: Context, out: Emitter) -> None:
         if vals is None or None in vals:
             unassessed.append(label)
             continue
-        expected = sum(vals[:_TOTAL])  # type: ignore[arg-type]
+        expected = total(vals[:_TOTAL])
         if expected != vals[_TOTAL]:
             out.add(
                 _loc(key, "total"),
@@ -99,13 +106,17 @@ def check_row_totals(ctx: Context, out: Emitter) -> None:
 # ---------------------------------------------------------------- B2
 
 
-def _columns_add_up(flat: list[Number | None], fmt: FormatId) -> bool:
+def _columns_add_up(flat: list[int], fmt: FormatId) -> bool:
     """（七）总计 = the result rows, per column; the result rows are consecutive in both formats."""
     width = len(COLUMNS)
     first, last, total_at = RESULT_SPAN[fmt]
-    block = flat[first * width : (last + 1) * width]
-    sums = [sum(block[c::width]) for c in range(width)]  # type: ignore[arg-type]
-    return sums == flat[total_at * width : (total_at + 1) * width]
+    for c in range(width):
+        column = 0
+        for r in range(first, last + 1):
+            column += flat[r * width + c]
+        if column != flat[total_at * width + c]:
+            return False
+    return True
 
 
 def check_column_totals(ctx: Context, out: Emitter) -> None:
@@ -113,7 +124,8 @@ def check_column_totals(ctx: Context, out: Emitter) -> None:
     if g is None:
         return
     fmt = ctx.report.format
-    if g.clean and g.flat is not None and _columns_add_up(g.flat, fmt):
+    ints = g.whole_numbers
+    if ints is not None and _columns_add_up(ints, fmt):
         return
     result_rows = [g.row(k) for k in RESULT_ROWS[fmt]]
     totals = g.row("total")
@@ -124,7 +136,7 @@ def check_column_totals(ctx: Context, out: Emitter) -> None:
         if actual is None or None in parts:
             unassessed.append(COLUMN_LABELS[col])
             continue
-        expected = sum(parts)  # type: ignore[arg-type]
+        expected = total(parts)
         if expected != actual:
             out.add(
                 _loc("total", col),
@@ -205,9 +217,11 @@ def check_forward_not_above_new(ctx: Context, out: Emitter) -> None:
 # ---------------------------------------------------------------- B5
 
 # On the scan's normalised text: half-width digits and %, no spaces.
-_ALL_DONE = re.compile(r"全部(?:予以)?(?:办结|答复)|均已(?:办结|答复)|办结率(?:达到|达|为)?100(?:\.0+)?%")
-_CLAIM_WORDS = ("全部", "均已", "办结率")
-_CASES = re.compile(r"复议|诉讼|案件")
+_ALL_DONE: Final = re.compile(
+    r"全部(?:予以)?(?:办结|答复)|均已(?:办结|答复)|办结率(?:达到|达|为)?100(?:\.0+)?%"
+)
+_CLAIM_WORDS: Final = ("全部", "均已", "办结率")
+_CASES: Final = re.compile(r"复议|诉讼|案件")
 
 
 def check_forward_share(ctx: Context, out: Emitter) -> None:
@@ -251,7 +265,7 @@ def _check_all_done_claim(ctx: Context, out: Emitter, forward: Number) -> None:
 
 # ---------------------------------------------------------------- B6
 
-_FEE_WORDS = re.compile(r"收费通知|信息处理费|处理费")
+_FEE_WORDS: Final = re.compile(r"收费通知|信息处理费|处理费")
 
 
 def check_fee_notices(ctx: Context, out: Emitter) -> None:
@@ -293,7 +307,7 @@ def check_state_secret(ctx: Context, out: Emitter) -> None:
         )
 
 
-RULES: list[Rule] = [
+RULES: Final[list[Rule]] = [
     Rule("B1", Severity.ERROR, "B", "表三每一行的总计应等于自然人与法人或其他组织各列之和", check_row_totals),
     Rule("B2", Severity.ERROR, "B", "表三每一列的（七）总计应等于各项办理结果之和", check_column_totals),
     Rule(

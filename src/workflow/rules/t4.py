@@ -7,6 +7,7 @@ C2/C3/C4 read the text of sections 一 and 四, where reports state their cases
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from workflow.domain.formats import T4, T4_COLUMN_KEYS
 from workflow.domain.model import Number, Table
@@ -15,13 +16,13 @@ from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, pre
 from workflow.rules.t3 import sentence_at
 from workflow.rules.textscan import BREAKS, Found, Scan, find, scan
 
-GROUPS = tuple(r.key for r in T4.rows)  # review, direct, after_review
-GROUP_LABELS = {
+GROUPS: Final = tuple(r.key for r in T4.rows)  # review, direct, after_review
+GROUP_LABELS: Final = {
     "review": "行政复议",
     "direct": "行政诉讼（未经复议直接起诉）",
     "after_review": "行政诉讼（复议后起诉）",
 }
-TEXT_SECTIONS = (1, 4)
+TEXT_SECTIONS: Final = (1, 4)
 
 
 def _loc(row: str | None, column: str | None) -> Locator:
@@ -31,25 +32,34 @@ def _loc(row: str | None, column: str | None) -> Locator:
 # ---------------------------------------------------------------- C1
 
 
+def _groups_add_up(flat: list[int]) -> bool:
+    """Every group's four results sum to its 总计 (the last of its cells)."""
+    width = len(T4_COLUMN_KEYS)
+    for start in range(0, len(flat), width):
+        results = 0
+        for i in range(start, start + width - 1):
+            results += flat[i]
+        if results != flat[start + width - 1]:
+            return False
+    return True
+
+
 def check_group_totals(ctx: Context, out: Emitter) -> None:
     g = grid(ctx, "t4")
     if g is None:
         out.skip("表四缺失，无法核对")
         return
-    if g.clean and g.flat is not None:
-        # A group's five cells sum to 2 × 总计 exactly when its four results sum to 总计.
-        flat: list[int] = g.flat  # type: ignore[assignment]  # clean: whole numbers only
-        width = len(T4_COLUMN_KEYS)
-        sums = [sum(flat[i : i + width]) for i in range(0, len(flat), width)]
-        if sums == [2 * t for t in flat[width - 1 :: width]]:
-            return
+    ints = g.whole_numbers
+    if ints is not None and _groups_add_up(ints):
+        return
     unassessed: list[str] = []
     for group in GROUPS:
         vals = g.row(group)
         if vals is None or None in vals:
             unassessed.append(GROUP_LABELS[group])
             continue
-        expected, actual = sum(vals[:-1]), vals[-1]  # type: ignore[arg-type]
+        expected = total(vals[:-1])
+        actual = vals[-1]
         if expected != actual:
             out.add(
                 _loc(group, "total"),
@@ -66,15 +76,15 @@ def check_group_totals(ctx: Context, out: Emitter) -> None:
 
 # On the scan's clauses (split at ，、。 etc., digits half-width, no spaces).  "行政复议案件2件" /
 # "行政复议2起"; not "复议后起诉", and not a joint count "行政复议和行政诉讼案件3件" / "复议、行政诉讼…".
-_GAP = rf"(?:(?!复议|诉讼)[^\d{BREAKS}]){{0,8}}?"
-_REVIEW = re.compile(
+_GAP: Final = rf"(?:(?!复议|诉讼)[^\d{BREAKS}]){{0,8}}?"
+_REVIEW: Final = re.compile(
     rf"(?<!诉讼和行政)(?<!诉讼及行政)(?<!诉讼与行政)(?<!诉讼和)(?<!诉讼及)复议(?!后){_GAP}(\d+)(?:件|起)"
 )
-_LAWSUIT = re.compile(
+_LAWSUIT: Final = re.compile(
     rf"(?<!复议和行政)(?<!复议及行政)(?<!复议与行政)(?<!复议和)(?<!复议及)诉讼(?!法){_GAP}(\d+)(?:件|起)"
 )
 # "行政复议、行政诉讼案件共3件" is split at 、 into clauses: a sentence with a joint count is left out.
-_JOINT_COUNT = re.compile(r"(?:复议、(?:行政)?诉讼|诉讼、(?:行政)?复议)[^。；;\n\d]{0,10}\d+(?:件|起)")
+_JOINT_COUNT: Final = re.compile(r"(?:复议、(?:行政)?诉讼|诉讼、(?:行政)?复议)[^。；;\n\d]{0,10}\d+(?:件|起)")
 
 
 def _count(sc: Scan, pattern: re.Pattern[str], year: int | None) -> int | None:
@@ -122,10 +132,10 @@ def _compare(out: Emitter, row: str, what: str, said: int, in_table: Number | No
 
 # Claims about how all cases ended.  "均已结案" says only that none is pending: cases that were
 # corrected are closed too (pingtan_2022), so it is held against 尚未审结 only.
-_ALL_CLOSED = re.compile(r"均已(?:结案|审结)|全部(?:结案|审结)")
-_CLAIM_WORDS = ("结案", "审结", "维持", "败诉")
-_CASE_WORDS = re.compile(r"复议|诉讼|案件")
-_ALL_UPHELD = re.compile(
+_ALL_CLOSED: Final = re.compile(r"均已(?:结案|审结)|全部(?:结案|审结)")
+_CLAIM_WORDS: Final = ("结案", "审结", "维持", "败诉")
+_CASE_WORDS: Final = re.compile(r"复议|诉讼|案件")
+_ALL_UPHELD: Final = re.compile(
     r"均(?:获|被|予以|已)?维持|全部(?:获|被|予以)?维持|零败诉|无败诉|未(?:出现|发生)败诉"
 )
 
@@ -169,7 +179,7 @@ def _held_against(table: Table, out: Emitter, claim: str, column: str, label: st
 
 # ---------------------------------------------------------------- C4
 
-_NONE_RECEIVED = re.compile(
+_NONE_RECEIVED: Final = re.compile(
     r"未(?:收到|受理|接到)[^。；\n]{0,12}?申请|无依申请公开|没有收到[^。；\n]{0,12}?申请"
 )
 
@@ -212,7 +222,7 @@ def _received(ctx: Context) -> Number | None:
     return None
 
 
-RULES: list[Rule] = [
+RULES: Final[list[Rule]] = [
     Rule(
         "C1",
         Severity.ERROR,

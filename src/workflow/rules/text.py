@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Final
 
 from workflow.domain.formats import T3_GROUP_LABELS, T3_LEGAL_PERSON_COLUMNS
 from workflow.domain.model import Number, Table
@@ -23,16 +24,16 @@ from workflow.rules.textscan import (
     scan,
 )
 
-SECTIONS = (1, 3)
-REQUESTS = re.compile(r"申请")
+SECTIONS: Final = (1, 3)
+REQUESTS: Final = re.compile(r"申请")
 # Sentences about other kinds of "申请": 政务服务 applications, hotlines, petitions.
-OFF_TOPIC = re.compile(r"政务服务|审批|许可|备案|工单|热线|信访|投诉|办件|便民服务")
-NOT_REQUESTS = re.compile(COMPARISON.pattern + r"|复议|诉讼|案件|主动公开")
+OFF_TOPIC: Final = re.compile(r"政务服务|审批|许可|备案|工单|热线|信访|投诉|办件|便民服务")
+NOT_REQUESTS: Final = re.compile(COMPARISON.pattern + r"|复议|诉讼|案件|主动公开")
 
-_FORWARD_WORDS = r"(?:结转|顺延|转入)(?:至|到)?下一?年度?"
-_NOTHING_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收)[^，。；\n]{0,15}?申请|无依申请")
+_FORWARD_WORDS: Final = r"(?:结转|顺延|转入)(?:至|到)?下一?年度?"
+_NOTHING_RECEIVED: Final = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收)[^，。；\n]{0,15}?申请|无依申请")
 
-_GROUP_WORDS = {
+_GROUP_WORDS: Final = {
     "granted": r"予以公开|同意公开",  # not after 不/不予/部分: checked in _statements
     "partial": r"部分公开",
     "refused": r"不予公开",
@@ -40,7 +41,7 @@ _GROUP_WORDS = {
     "not_processed": r"不予处理",
     "other": r"其他处理",
 }
-_APPLICANTS = {
+_APPLICANTS: Final = {
     "natural": r"自然人",
     "legal_persons": r"法人(?:或|和|及)其他组织|法人",
     "commercial": r"商业企业",
@@ -63,11 +64,11 @@ def _before(name: str, keywords: str, gap: int) -> str:
 # The characters a statement can start with (the first of every keyword above, or a digit).  The
 # look-ahead lets the regex engine pass over every other position with one set test instead of trying
 # all the branches there: a third of F1's time.  Keep it in step with the keywords (a test compares).
-_STARTS = "收受新接共上办答处结顺转予同部不无其自法商科社0-9"
+_STARTS: Final = "收受新接共上办答处结顺转予同部不无其自法商科社0-9"
 
 # Every statement of the family in one alternation, so each request clause is searched once.  The
 # outer group's name says which statement matched ("forward__before" counts as "forward").
-_STATEMENTS = re.compile(
+_STATEMENTS: Final = re.compile(
     f"(?=[{_STARTS}])(?:"
     + "|".join(
         [
@@ -85,8 +86,8 @@ _STATEMENTS = re.compile(
 )
 
 
-_SHARE = re.compile(r"(\d+)件[，,（(]?(?:占|约占)[^\d%。；\n]{0,8}?(\d+(?:\.\d+)?)%")
-_SHARE_SUBJECT = re.compile("|".join(_GROUP_WORDS.values()) + "|" + "|".join(_APPLICANTS.values()))
+_SHARE: Final = re.compile(r"(\d+)件[，,（(]?(?:占|约占)[^\d%。；\n]{0,8}?(\d+(?:\.\d+)?)%")
+_SHARE_SUBJECT: Final = re.compile("|".join(_GROUP_WORDS.values()) + "|" + "|".join(_APPLICANTS.values()))
 
 
 def _statements(ctx: Context) -> dict[str, Found]:
@@ -114,10 +115,10 @@ def _statements(ctx: Context) -> dict[str, Found]:
     return got
 
 
-_NOTHING = Found()
+_NOTHING: Final = Found()
 # What may not come right before a statement's first character.  Checked here rather than as regex
 # look-behinds: look-behinds at the start of the alternation make every position try every branch.
-_NOT_AFTER = {
+_NOT_AFTER: Final = {
     "received": ("未", "没", "没有"),
     "forward__before": tuple("0123456789."),
     "g_granted": ("不", "不予", "部分"),
@@ -126,7 +127,7 @@ _NOT_AFTER = {
 
 # By a match's outer group number: the statement's key, its number's group, what may not precede it
 # (the per-match work of _statements without string building).
-_BRANCHES: dict[int, tuple[str, int, tuple[str, ...] | None]] = {
+_BRANCHES: Final[dict[int, tuple[str, int, tuple[str, ...] | None]]] = {
     i: (name.split("__")[0], _STATEMENTS.groupindex["n_" + name], _NOT_AFTER.get(name))
     for name, i in _STATEMENTS.groupindex.items()
     if not name.startswith("n_")
@@ -225,8 +226,8 @@ def _f4(ctx: Context, out: Emitter) -> None:
 
 
 # ------------------------------------------------------------------ F5
-_GROUP_NAMES = tuple((g, f"g_{g}") for g in _GROUP_WORDS)
-_APPLICANT_NAMES = tuple((k, f"a_{k}") for k in _APPLICANTS)
+_GROUP_NAMES: Final = tuple((g, f"g_{g}") for g in _GROUP_WORDS)
+_APPLICANT_NAMES: Final = tuple((k, f"a_{k}") for k in _APPLICANTS)
 
 
 def _f5(ctx: Context, out: Emitter) -> None:
@@ -335,7 +336,7 @@ def _f7(ctx: Context, out: Emitter) -> None:
         )
 
 
-_APPLICANT_LABELS = {
+_APPLICANT_LABELS: Final = {
     "natural": "自然人",
     "legal_persons": "法人或其他组织",
     "commercial": "商业企业",
@@ -346,10 +347,10 @@ _APPLICANT_LABELS = {
 
 
 # ------------------------------------------------------------------ F9
-_BREAKDOWN = re.compile(r"公开[^\d。；\n]{0,20}?(\d+)条[^\d。；\n]{0,12}?其中(.*)")
-_PART = re.compile(r"(\d+)条")
-_PARENS = re.compile(r"（[^）]*）|\([^)]*\)")
-_NOT_EXHAUSTIVE = re.compile(r"等|主要|重点|部分|以上|余|多条")
+_BREAKDOWN: Final = re.compile(r"公开[^\d。；\n]{0,20}?(\d+)条[^\d。；\n]{0,12}?其中(.*)")
+_PART: Final = re.compile(r"(\d+)条")
+_PARENS: Final = re.compile(r"（[^）]*）|\([^)]*\)")
+_NOT_EXHAUSTIVE: Final = re.compile(r"等|主要|重点|部分|以上|余|多条")
 
 
 def _f9(ctx: Context, out: Emitter) -> None:
@@ -402,7 +403,7 @@ def _f10(ctx: Context, out: Emitter) -> None:
             )
 
 
-_CLAUSE_BREAKS = re.compile(r"[，,；;]")
+_CLAUSE_BREAKS: Final = re.compile(r"[，,；;]")
 
 
 def _nothing_received(ctx: Context, sc: Scan) -> int | None:
@@ -424,7 +425,7 @@ def _nothing_received(ctx: Context, sc: Scan) -> int | None:
     return None
 
 
-RULES: list[Rule] = [
+RULES: Final[list[Rule]] = [
     Rule("F1", Severity.ERROR, "F", "文字中收到的申请数与表三“本年新收”总计不一致", _f1),
     Rule("F2", Severity.ERROR, "F", "文字中上年结转的申请数与表三不一致", _f2),
     Rule("F3", Severity.ERROR, "F", "文字中办结的申请数与表三“总计”不一致", _f3),

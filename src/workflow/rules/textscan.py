@@ -14,24 +14,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import Final
 
 from workflow.domain.model import Report
 from workflow.rules.engine import Context
 
 # Characters that end a clause.  Parentheses do not: "75件（含上年结转1件）" stays one clause.
-BREAKS = "，。；;！？!?,、：:\n"
-_SPACE_CHARS = " \t\u3000\xa0\u2002\u2003\u200b"
-_SPACES = re.compile(f"[{_SPACE_CHARS}]+")
-_WIDE = re.compile("[０-９％．]")
-_WIDE_MAP = dict(zip("０１２３４５６７８９％．", "0123456789%.", strict=True))
+BREAKS: Final = "，。；;！？!?,、：:\n"
+_SPACE_CHARS: Final = " \t\u3000\xa0\u2002\u2003\u200b"
+_SPACES: Final = re.compile(f"[{_SPACE_CHARS}]+")
+_WIDE: Final = re.compile("[０-９％．]")
+_WIDE_MAP: Final = dict(zip("０１２３４５６７８９％．", "0123456789%.", strict=True))
 
 # Words that make a count a comparison or a cumulative figure rather than this year's statement.
-COMPARISON = re.compile(r"较|同比|环比|比上年|比去年|增加|减少|增长|下降|累计|以来|去年")
-_SENTENCE_ENDS = "；;！？!?\n"
-_YEAR = re.compile(r"(\d{4})年")
+COMPARISON: Final = re.compile(r"较|同比|环比|比上年|比去年|增加|减少|增长|下降|累计|以来|去年")
+_SENTENCE_ENDS: Final = "；;！？!?\n"
+_YEAR: Final = re.compile(r"(\d{4})年")
 
 
 def normalize(text: str) -> str:
@@ -60,8 +61,13 @@ class Scan:
     """A report's text, normalised on first use: `text(n)` per section (0 = preamble), `sentences(n)`."""
 
     report: Report
-    _texts: dict[int, str] = field(default_factory=dict)
-    _sentences: dict[int, list[str]] = field(default_factory=dict)
+    _texts: dict[int, str]
+    _sentences: dict[int, list[str]]
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self._texts = {}
+        self._sentences = {}
 
     def text(self, section: int) -> str:
         got = self._texts.get(section)
@@ -127,12 +133,18 @@ def statement_before(keywords: str, *, unit: str = "件", gap: int = 4) -> re.Pa
     return re.compile(rf"(?<![\d.])(\d+){re.escape(unit)}[^\d{BREAKS}]{{0,{gap}}}?(?:{keywords})")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(
+    slots=True, unsafe_hash=True
+)  # not frozen, and __init__ written out: compiled by mypyc (see engine.Locator)
 class Found:
     """The numbers a statement was found with, and in which sections."""
 
-    values: tuple[int, ...] = ()
-    sections: tuple[int, ...] = ()
+    values: tuple[int, ...]
+    sections: tuple[int, ...]
+
+    def __init__(self, values: tuple[int, ...] = (), sections: tuple[int, ...] = ()) -> None:
+        self.values = values
+        self.sections = sections
 
     @property
     def single(self) -> int | None:
@@ -207,19 +219,26 @@ def find_in(pairs: Iterable[tuple[int, str]], *patterns: re.Pattern[str]) -> Fou
 
 
 # ------------------------------------------------------------------ 统计期限 and names (E4, G5, G6)
-_PERIOD_RANGE = re.compile(
+_PERIOD_RANGE: Final = re.compile(
     r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|—|－|-|~|～)+(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日"
 )
-PERIOD_WORDS = re.compile(r"统计(?:期限|时限|时段|周期|区间|时间)")
+PERIOD_WORDS: Final = re.compile(r"统计(?:期限|时限|时段|周期|区间|时间)")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see Found
 class Period:
     """The 统计期限 as written: the sentence, and its two dates as (year, month, day) when found."""
 
     text: str
-    start: tuple[int, int, int] | None = None
-    end: tuple[int, int, int] | None = None
+    start: tuple[int, int, int] | None
+    end: tuple[int, int, int] | None
+
+    def __init__(
+        self, text: str, start: tuple[int, int, int] | None = None, end: tuple[int, int, int] | None = None
+    ) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
 
 
 def period(report: Report) -> Period | None:
@@ -260,7 +279,16 @@ def title_of(ctx: Context) -> str:
     return got
 
 
-_NAME_SUFFIXES = ("人民政府", "政府", "街道办事处", "办事处", "管理委员会", "管委会", "办公室", "党工委")
+_NAME_SUFFIXES: Final = (
+    "人民政府",
+    "政府",
+    "街道办事处",
+    "办事处",
+    "管理委员会",
+    "管委会",
+    "办公室",
+    "党工委",
+)
 
 
 @lru_cache(maxsize=4096)

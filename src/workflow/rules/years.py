@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Final
 
 from workflow.domain.formats import T3_COLUMNS
 from workflow.domain.model import Number, Report
@@ -19,7 +20,7 @@ from workflow.rules.textscan import (
     title_of,
 )
 
-_T3_LABELS = {c.key: c.label for c in T3_COLUMNS}
+_T3_LABELS: Final = {c.key: c.label for c in T3_COLUMNS}
 
 
 def _previous_ok(ctx: Context, out: Emitter) -> Report | None:
@@ -66,8 +67,8 @@ def _e1(ctx: Context, out: Emitter) -> None:
 
 
 # ------------------------------------------------------------------ E3
-_LAST_YEAR = re.compile(r"上年|上一年|去年|前一年|往年|整改|以往")
-_MIN_COMPARABLE = 20  # shorter texts are G9's business, not a copy question
+_LAST_YEAR: Final = re.compile(r"上年|上一年|去年|前一年|往年|整改|以往")
+_MIN_COMPARABLE: Final = 20  # shorter texts are G9's business, not a copy question
 
 
 def _similarity(a: str, b: str) -> float:
@@ -78,7 +79,7 @@ def _similarity(a: str, b: str) -> float:
     return len(ga & gb) / len(ga | gb)
 
 
-_DIGITS = str.maketrans("0123456789", "0000000000")
+_DIGITS: Final = str.maketrans("0123456789", "0000000000")
 
 
 def _grams(text: str) -> set[str]:
@@ -119,10 +120,10 @@ def _e3(ctx: Context, out: Emitter) -> None:
 
 
 # ------------------------------------------------------------------ E4
-_TITLE_YEAR = re.compile(r"(\d{4})年")
-_OPENING_YEAR = re.compile(r"^[（(]?[一1]?[)）]?[^\d，。]{0,6}?(\d{4})年度?[，,、]")
-_REPORT_HERE = re.compile(r"现将[^。《》]{0,12}?(\d{4})年度?[^。《》]{0,12}?报告")
-_TITLE_BODY = re.compile(r"^(.+?)(?:关于)?\d{4}年")
+_TITLE_YEAR: Final = re.compile(r"(\d{4})年")
+_OPENING_YEAR: Final = re.compile(r"^[（(]?[一1]?[)）]?[^\d，。]{0,6}?(\d{4})年度?[，,、]")
+_REPORT_HERE: Final = re.compile(r"现将[^。《》]{0,12}?(\d{4})年度?[^。《》]{0,12}?报告")
+_TITLE_BODY: Final = re.compile(r"^(.+?)(?:关于)?\d{4}年")
 
 
 def _e4(ctx: Context, out: Emitter) -> None:
@@ -192,7 +193,7 @@ def _e4_leftover(y: int, text1: str, out: Emitter) -> None:
 
 
 # ------------------------------------------------------------------ E5
-_E5_CELLS = (
+_E5_CELLS: Final = (
     ("t3", "new", "表三 本年新收申请总计"),
     ("t3", "total", "表三 办理结果总计"),
     ("t4", "review", "表四 行政复议总计"),
@@ -224,7 +225,7 @@ def _e5(ctx: Context, out: Emitter) -> None:
             )
 
 
-RULES: list[Rule] = [
+RULES: Final[list[Rule]] = [
     Rule("E1", Severity.ERROR, "E", "表三“上年结转”应等于上一年度报告的“结转下年度继续办理”", _e1, True),
     Rule("E3", Severity.WARNING, "E", "第五部分照搬上年内容，或未说明上年问题的整改情况", _e3),
     Rule(
