@@ -149,12 +149,19 @@ class Found:
     @property
     def single(self) -> int | None:
         """The number when exactly one distinct number was found, else None."""
-        distinct = set(self.values)
-        return next(iter(distinct)) if len(distinct) == 1 else None
+        values = self.values
+        if not values:
+            return None
+        first = values[0]
+        for v in values:
+            if v != first:
+                return None
+        return first
 
     @property
     def ambiguous(self) -> bool:
-        return len(set(self.values)) > 1
+        """More than one distinct number."""
+        return len(self.values) > 1 and self.single is None
 
     @property
     def section(self) -> int | None:
