@@ -2,19 +2,29 @@
 
     .venv/bin/python bench/web.py [--server postgresql+psycopg://postgres@127.0.0.1:5432/test]
                                   [--database wf_bench_web] [--bodies 5000] [--clients 50]
-                                  [--requests 1000] [--think 0] [--workers 2]
+                                  [--driver wrk|python] [--duration 10] [--requests 1000]
+                                  [--think 0] [--workers 2]
 
 Creates a scratch database (`--database`, default wf_bench_<random>) on the server, migrates it,
 seeds a district of `--bodies` bodies (60 % with a report: drafts, reports in review with a
 validation run, published), starts `uvicorn --factory workflow.web.app:create_app` (production
 settings, `--workers` processes, no access log) as a subprocess against it, signs each role in
-through the login form, and sends `--requests` GETs per page from `--clients` concurrent keep-alive
-connections (closed loop: a client sends its next request when the previous answer arrived, after
-a think time drawn uniformly from 0..2x`--think` seconds, also before its first request; 0 = back
-to back, all starting at once).  The pages are measured one after the other.  Prints the load
-model, the load average, and per page p50/p95/p99/max latency, throughput, and the CPU the server
-processes and the load generator spent per request; then drops the database.  The load generator
-runs on the same machine (its CPU is printed).  A benchmark, not a test.
+through the login form, and loads each page from `--clients` concurrent keep-alive connections
+(closed loop: a client sends its next request when the previous answer arrived).  The pages are
+measured one after the other.  Prints the load model, the load average, and per page
+p50/p95/p99/max latency, throughput, and the CPU the server processes and the load generator spent
+per request; then drops the database.  A benchmark, not a test.
+
+The load generator runs on the same machine and takes CPU from the server (its CPU is printed).
+Two drivers:
+
+* `--driver wrk` (the default when `wrk` is on PATH; Debian package `wrk`, see
+  scripts/system-deps.sh): `wrk -c <clients> -t 2 -d <duration>s --latency` per page with the
+  session cookie as a header, back to back; a small Lua `done()` hook reports p50/p95/p99/max,
+  the request count and the non-2xx answers.  C and epoll: a few microseconds per request.
+* `--driver python`: a minimal asyncio keep-alive client, `--requests` GETs per page, with an
+  optional think time drawn uniformly from 0..2x`--think` seconds (also before a client's first
+  request, so clients start staggered; 0 = back to back, all starting at once).
 """
 
 from __future__ import annotations
@@ -24,10 +34,13 @@ import asyncio
 import os
 import random
 import re
+import resource
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -289,15 +302,44 @@ async def load(clients: list[Client], path: str, total: int, think: float) -> tu
             if think:
                 await asyncio.sleep(random.uniform(0, 2 * think))
 
-    for c in clients[:5]:  # warm up (and check the page answers at all)
-        status, _ = await c.get(path)
-        assert status == 200, f"{path}: {status}"
     t0 = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in clients))
     elapsed = time.perf_counter() - t0
     if errors:
         print(f"  !! {errors} responses were not 200")
     return latencies, elapsed
+
+
+# wrk's own summary has no p95: its done() hook reports exact percentiles (microseconds) instead.
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK-RESULT %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max,
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def wrk_load(url: str, cookie: str, clients: int, seconds: float) -> tuple[dict[str, float], float]:
+    """({p50, p95, p99, max (ms), requests, elapsed (s)}, wrk's CPU seconds) of one wrk run."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_REPORT)
+        script.flush()
+        cmd = ["wrk", "-c", str(clients), "-t", "2", "-d", f"{seconds:g}s", "--timeout", "30s", "--latency"]
+        cmd += ["-H", f"Cookie: {cookie}", "-s", script.name, url]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    m = re.search(r"^WRK-RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", out, re.M)
+    if m is None:
+        raise RuntimeError(f"no result from wrk:\n{out}")
+    n, duration, p50, p95, p99, top, errors = (int(x) for x in m.groups())
+    if errors:
+        print(f"  !! {errors} wrk errors (non-2xx/3xx answers, timeouts, socket errors)")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    stats = {"p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000, "max": top / 1000}
+    return stats | {"requests": n, "elapsed": duration / 1e6}, cpu
 
 
 def server_cpu_seconds(pgid: int) -> float:
@@ -321,20 +363,24 @@ def pct(values: list[float], p: float) -> float:
 async def run(port: int, pgid: int, ids: dict[str, int], args: argparse.Namespace) -> None:
     base = f"http://127.0.0.1:{port}"
     pages = [
-        ("admin", "/admin", "dashboard (5,000 bodies, first 200 rows)"),
+        ("admin", "/admin", f"dashboard ({args.bodies:,} bodies, first 200 rows)"),
         ("reviewer", f"/review/{ids['review_report']}", "reviewer's report page"),
         ("clerk", f"/reports/{ids['draft_report']}/edit", "clerk's report form (validated in-process)"),
         ("clerk", f"/reports/{ids['draft_report']}", "clerk's report status page"),
     ]
-    think = (
-        f"think time uniform 0..{2 * args.think:g}s (mean {args.think:g}s)"
-        if args.think
-        else "no think time (back to back)"
-    )
+    if args.driver == "wrk":
+        amount = f"{args.duration:g} s per page"
+        think = "no think time (back to back)"
+    else:
+        amount = f"{args.requests} requests per page"
+        think = (
+            f"think time uniform 0..{2 * args.think:g}s (mean {args.think:g}s); staggered start"
+            if args.think
+            else "no think time (back to back)"
+        )
     print(
-        f"load model: {args.clients} concurrent clients, closed loop, {think}; "
-        f"{'staggered start; ' if args.think else ''}{args.requests} requests per page; "
-        f"{args.workers} uvicorn worker(s); "
+        f"driver {args.driver}; load model: {args.clients} concurrent clients, closed loop, {think}; "
+        f"{amount}; {args.workers} uvicorn worker(s); "
         f"{os.cpu_count()} CPUs, load average {_loadavg()} before"
     )
     print(
@@ -344,15 +390,29 @@ async def run(port: int, pgid: int, ids: dict[str, int], args: argparse.Namespac
     for user, path, label in pages:
         cookie = await sign_in(base, user)  # every client shares the signed-in session cookie
         clients = [Client("127.0.0.1", port, cookie) for _ in range(args.clients)]
-        server0, client0 = server_cpu_seconds(pgid), time.process_time()
-        lat, elapsed = await load(clients, path, args.requests, args.think)
-        server = (server_cpu_seconds(pgid) - server0) * 1000 / len(lat)
-        client = (time.process_time() - client0) * 1000 / len(lat)
-        for c in clients:
-            await c.close()
+        for c in clients[:5]:  # warm up (and check the page answers at all)
+            status, _ = await c.get(path)
+            assert status == 200, f"{path}: {status}"
+        server0 = server_cpu_seconds(pgid)
+        if args.driver == "wrk":
+            for c in clients:
+                await c.close()
+            stats, client_cpu = await asyncio.to_thread(
+                wrk_load, base + path, cookie, args.clients, args.duration
+            )
+        else:
+            client0 = time.process_time()
+            lat, elapsed = await load(clients, path, args.requests, args.think)
+            client_cpu = time.process_time() - client0
+            for c in clients:
+                await c.close()
+            stats = {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99), "max": max(lat)}
+            stats |= {"requests": len(lat), "elapsed": elapsed}
+        n = stats["requests"]
+        server = (server_cpu_seconds(pgid) - server0) * 1000 / n
         print(
-            f"{label:44} {pct(lat, 50):7.1f} {pct(lat, 95):7.1f} {pct(lat, 99):7.1f} {max(lat):7.1f} "
-            f"{len(lat) / elapsed:6.1f} {server:17.2f} {client:17.2f}"
+            f"{label:44} {stats['p50']:7.1f} {stats['p95']:7.1f} {stats['p99']:7.1f} {stats['max']:7.1f} "
+            f"{n / stats['elapsed']:6.1f} {server:17.2f} {client_cpu * 1000 / n:17.2f}"
         )
     print(f"load average after: {_loadavg()}")
 
@@ -372,10 +432,19 @@ def main() -> None:
     ap.add_argument("--database", default="", help="scratch database name (default: wf_bench_<random>)")
     ap.add_argument("--bodies", type=int, default=5000)
     ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--requests", type=int, default=1000)
-    ap.add_argument("--think", type=float, default=0.0)
+    ap.add_argument(
+        "--driver",
+        choices=("wrk", "python"),
+        default="wrk" if shutil.which("wrk") else "python",
+        help="load generator (default: wrk when it is on PATH, else the asyncio client)",
+    )
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per page (wrk)")
+    ap.add_argument("--requests", type=int, default=1000, help="requests per page (python)")
+    ap.add_argument("--think", type=float, default=0.0, help="mean think time in seconds (python)")
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
+    if args.driver == "wrk" and args.think:
+        ap.error("wrk sends back to back: --think needs --driver python")
     name = args.database or f"wf_bench_{uuid.uuid4().hex[:8]}"
     admin = make_engine(args.server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages the project needs beyond PyPI (CJK fonts for PDFs, chromium for browser tests,
-# pdftoppm).  Installed only when missing and when we may (root with apt-get); elsewhere we say
-# what is missing and the tests that need it tell you again.
+# pdftoppm, wrk for bench/web.py).  Installed only when missing and when we may (root with apt-get);
+# elsewhere we say what is missing and the tests that need it tell you again.
 set -u
 need=()
 fc-list 2>/dev/null | grep -qiE 'noto (sans|serif) cjk|wenquanyi' || need+=(fonts-noto-cjk)
@@ -10,6 +10,8 @@ fc-list 2>/dev/null | grep -qiE 'noto (sans|serif) cjk|wenquanyi' || need+=(font
 ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so\.0' || need+=(libharfbuzz-subset0)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# The web benchmark's load generator (bench/web.py falls back to its own Python client without it).
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing system packages: ${need[*]}"
