@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from workflow.db.session import read_only
 from workflow.settings import Settings, get_settings
 from workflow.web.dashboard import StatusCache
 from workflow.web.deps import LoginRequired, UserCache
@@ -71,6 +72,7 @@ def create_app(
         sessions = session_factory()
     app.state.settings = settings
     app.state.sessions = sessions
+    app.state.read_sessions = read_only(sessions)
     app.state.idle_seconds = idle_minutes * 60
     app.state.users = UserCache(sessions)
     # Templates are compiled once per process; only development re-reads edited files.

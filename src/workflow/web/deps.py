@@ -32,25 +32,38 @@ class Forbidden(HTTPException):
         super().__init__(403, message)
 
 
-async def get_db(request: Request) -> AsyncIterator[Session]:
-    """The request's session.  Opening one does no I/O; closing one that still holds a connection
-    (a rollback and the return to the pool) runs in a thread, never on the event loop.
+async def _close(session: Session) -> None:
+    """Closing a session that still holds a connection (a rollback and the return to the pool) runs
+    in a thread, never on the event loop.
 
     That thread must not wait for a token of the shared pool: a request holding a connection while
     queued behind requests that wait for connections would deadlock (FastAPI gives the exit of
     its own generator dependencies a limiter of their own for the same reason)."""
-    factory: sessionmaker[Session] = request.app.state.sessions
-    session = factory()
-    try:
-        yield session
-    finally:
-        if session.in_transaction():
-            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
-        else:
-            session.close()
+    if session.in_transaction():
+        await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
+    else:
+        session.close()
 
+
+def _sessions_from(attr: str) -> Any:
+    """A dependency yielding a session from the app's factory `attr` (opening one does no I/O)."""
+
+    async def dep(request: Request) -> AsyncIterator[Session]:
+        session = getattr(request.app.state, attr)()
+        try:
+            yield session
+        finally:
+            await _close(session)
+
+    return dep
+
+
+get_db = _sessions_from("sessions")
+# Pages that only read: no transaction on PostgreSQL, writes refused (workflow.db.session.read_only).
+get_read_db = _sessions_from("read_sessions")
 
 DB = Annotated[Session, Depends(get_db)]
+ReadDB = Annotated[Session, Depends(get_read_db)]
 
 # Who is signed in, per session cookie: the user row is cached per process for a few seconds, so a
 # page view does not pay a database round trip for it.  A deactivated user or a changed role takes

@@ -16,7 +16,7 @@ from workflow.db.models import Body, Extension, Jurisdiction, Season, SeasonDead
 from workflow.domain.bodies import BodyType, infer_body_type
 from workflow.services import audit
 from workflow.web import dashboard
-from workflow.web.deps import DB, MAX_ID, AdminUser, Id
+from workflow.web.deps import DB, MAX_ID, AdminUser, Id, ReadDB
 from workflow.web.security import hash_password
 from workflow.web.views_common import flash, redirect, render
 
@@ -40,7 +40,7 @@ def pick_season(db: Session, year: int | None) -> Season:
 def dashboard_page(
     request: Request,
     user: AdminUser,
-    db: DB,
+    db: ReadDB,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,

@@ -15,7 +15,7 @@ from workflow.domain.states import stage_label
 from workflow.services import review
 from workflow.services.errors import ServiceError
 from workflow.web import data, deadlines, pagedata
-from workflow.web.deps import DB, Id, PageUser, Posted, ReviewerUser, ReviewReport, reviewer_for
+from workflow.web.deps import DB, Id, PageUser, Posted, ReadDB, ReviewerUser, ReviewReport, reviewer_for
 from workflow.web.fragments import tables_html
 from workflow.web.reasons import REASON_CODES
 from workflow.web.views_common import flash, redirect, render
@@ -49,7 +49,7 @@ def queue_rows(db: Session, user: User, state: str | None) -> list[dict[str, Any
 
 
 @router.get("/review")
-def queue(request: Request, user: ReviewerUser, db: DB, state: str = "in_review") -> Response:
+def queue(request: Request, user: ReviewerUser, db: ReadDB, state: str = "in_review") -> Response:
     if state and state not in QUEUE_STATES:
         raise HTTPException(422, "未知的状态筛选条件。")
     rows = queue_rows(db, user, state or None)
@@ -92,7 +92,7 @@ def _report_context(request: Request, db: Session, report: ReportRow) -> dict[st
 
 
 @router.get("/review/{report_id}")
-def review_page(request: Request, report_id: Id, user: ReviewerUser, db: DB) -> Response:
+def review_page(request: Request, report_id: Id, user: ReviewerUser, db: ReadDB) -> Response:
     report = reviewer_for(db, user, report_id)  # in the endpoint: one database checkout per view
     ctx = _report_context(request, db, report)
     db.close()  # the connection goes back to the pool before the page is rendered

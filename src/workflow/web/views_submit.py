@@ -15,7 +15,7 @@ from workflow.domain.model import Report
 from workflow.services import drafts, review, submission
 from workflow.services.errors import ServiceError, StaleVersion
 from workflow.web import data, findings, forms, pagedata
-from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, SubmitterUser, WriteReport, report_for
+from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, ReadDB, SubmitterUser, WriteReport, report_for
 from workflow.web.fragments import tables_html
 from workflow.web.upload import read_upload
 from workflow.web.views_common import flash, redirect, render
@@ -25,7 +25,7 @@ EDITABLE = ("draft", "returned", "needs_fixes")
 
 
 @router.get("/reports")
-def my_reports(request: Request, user: SubmitterUser, db: DB) -> Response:
+def my_reports(request: Request, user: SubmitterUser, db: ReadDB) -> Response:
     reports = list(db.scalars(select(ReportRow).where(ReportRow.body_id == user.body_id)))
     started = {r.season_id for r in reports}
     seasons = [s for s in data.open_seasons(db) if s.id not in started]
@@ -107,7 +107,7 @@ def _form_page(
 
 
 @router.get("/reports/{report_id}/edit")
-def edit_form(request: Request, report_id: Id, user: PageUser, db: DB, restore: str = "") -> Response:
+def edit_form(request: Request, report_id: Id, user: PageUser, db: ReadDB, restore: str = "") -> Response:
     report = report_for(db, user, report_id, edit=True)  # in the endpoint: one checkout per view
     if restore:
         stashed = request.app.state.stash.take(restore, request.url.path)
@@ -269,7 +269,7 @@ def correction(
 
 
 @router.get("/reports/{report_id}")
-def status_page(request: Request, report_id: Id, user: PageUser, db: DB) -> Response:
+def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> Response:
     # The scope check runs here, in the endpoint's thread: one database checkout per page view.
     report = report_for(db, user, report_id)
     memo = request.app.state.memo
