@@ -12,6 +12,7 @@ import anyio
 import anyio.to_thread
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer, joinedload, sessionmaker
 from starlette.datastructures import FormData
 
@@ -169,14 +170,19 @@ def can_see_body(user: User, body: Body) -> bool:
     return user.role == "reviewer" and user.jurisdiction_id == body.jurisdiction_id
 
 
-_REPORT_OPTIONS = [joinedload(ReportRow.body), joinedload(ReportRow.season), defer(ReportRow.draft)]
+# One statement for the report, its body (the scope check) and its season (every page shows it); the
+# draft (a big JSON document) is read only by the code that needs it.  Built once: Session.get would
+# build and hash a new statement with its loader options on every call.
+_REPORT = (
+    select(ReportRow)
+    .options(joinedload(ReportRow.body), joinedload(ReportRow.season), defer(ReportRow.draft))
+    .where(ReportRow.id == bindparam("rid"))
+)
 
 
 def report_for(db: Session, user: User, report_id: int, *, edit: bool = False) -> ReportRow:
     """The report if `user` may see it (and edit it, when `edit`): 404 for unknown, 403 for others'."""
-    # One statement for the report, its body (the scope check) and its season (every page shows it);
-    # the draft (a big JSON document) is read only by the code that needs it.
-    report = db.get(ReportRow, report_id, options=_REPORT_OPTIONS) if 1 <= report_id <= MAX_ID else None
+    report = db.scalars(_REPORT, {"rid": report_id}).first() if 1 <= report_id <= MAX_ID else None
     if report is None:
         raise HTTPException(404, "报告不存在。")
     if not can_see_body(user, report.body):
