@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from workflow.clock import now
 from workflow.db.models import AuditEvent, User
 from workflow.web.deps import DB, MaybeUser, PageUser
-from workflow.web.security import hash_password, lock_for, minutes_left, require_csrf, verify_password
+from workflow.web.security import (
+    csrf_token,
+    hash_password,
+    lock_for,
+    minutes_left,
+    require_csrf,
+    verify_password,
+)
 
 router = APIRouter()
 # Verified against when the username is unknown, so both answers take the same time.
@@ -95,7 +102,9 @@ def login(
     if user is None:
         return _login_page(request, error=error, next_=safe_next(next), stash=stash, status=401)
     request.session.clear()  # a fresh session on sign-in (no fixation)
+    # ... with its CSRF token: the pages that follow find the cookie complete and need not rewrite it.
     request.session.update({"uid": user.id, "seen": time.time()})
+    csrf_token(request)
     request.app.state.users.forget(user.id)  # signing in re-reads the user
     target = safe_next(next) or HOME[user.role]
     if stash:
