@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import threading
 import time
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import Body, ReportRow, Season
@@ -49,8 +49,9 @@ _STATE_TO_STATUS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class BodyRef:
+# Tuples, not dataclasses: thousands are made per overview (a frozen dataclass costs several times
+# more to build), and they are as immutable (views are shared between requests).
+class BodyRef(NamedTuple):
     """The few columns of a body the overview needs (no ORM objects for thousands of rows)."""
 
     id: int
@@ -60,8 +61,7 @@ class BodyRef:
     locality: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class BodyStatus:
+class BodyStatus(NamedTuple):
     body: BodyRef
     status: str
     state: str | None
@@ -77,29 +77,31 @@ def status_of(state: str | None, due: date, today: date, published_on: date | No
     return _STATE_TO_STATUS.get(state or "", "not_started")
 
 
+_BODIES = select(Body.id, Body.code, Body.name, Body.body_type, Body.locality).order_by(Body.code)
+_REPORTS = select(ReportRow.body_id, ReportRow.id, ReportRow.state, ReportRow.first_published_at).where(
+    ReportRow.season_id == bindparam("season_id")
+)
+
+
 def season_status(
     db: Session, season: Season, today: date, jurisdiction_id: int | None = None
 ) -> list[BodyStatus]:
-    bodies_q = select(Body.id, Body.code, Body.name, Body.body_type, Body.locality).order_by(Body.code)
-    if jurisdiction_id is not None:
-        bodies_q = bodies_q.where(Body.jurisdiction_id == jurisdiction_id)
-    reports = {
-        r.body_id: r
-        for r in db.execute(
-            select(ReportRow.id, ReportRow.body_id, ReportRow.state, ReportRow.first_published_at).where(
-                ReportRow.season_id == season.id
-            )
-        )
-    }
-    dues = DueDates(db)
+    # Core rows on the session's connection: no ORM row machinery for thousands of plain tuples.
+    conn = db.connection()
+    bodies_q = _BODIES if jurisdiction_id is None else _BODIES.where(Body.jurisdiction_id == jurisdiction_id)
+    reports = {r[0]: r for r in conn.execute(_REPORTS, {"season_id": season.id}).all()}  # all(): one fetch
+    due_for = DueDates(db).resolver(season)
     out = []
-    for row in db.execute(bodies_q):
-        b = BodyRef(*row)
+    for row in conn.execute(bodies_q).all():
+        b = BodyRef._make(row)
+        due = due_for(b.id, b.body_type, b.locality)
         r = reports.get(b.id)
-        due = dues.due_for(season, b.id, b.body_type, b.locality)
-        published_on = r.first_published_at.date() if r is not None and r.first_published_at else None
-        state = r.state if r is not None else None
-        out.append(BodyStatus(b, status_of(state, due, today, published_on), state, due, r.id if r else None))
+        if r is None:
+            out.append(BodyStatus(b, status_of(None, due, today, None), None, due, None))
+            continue
+        _, report_id, state, published_at = r
+        published_on = published_at.date() if published_at else None
+        out.append(BodyStatus(b, status_of(state, due, today, published_on), state, due, report_id))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ class DueDates:
         self.db = db
         self._deadlines: dict[int, dict[tuple[str, str | None], date]] = {}
         self._extensions: dict[int, dict[int, date]] = {}
+        self._resolvers: dict[int, Callable[[int, str, str | None], date]] = {}
 
     def _load(self, season_id: int) -> None:
         if season_id in self._deadlines:
@@ -34,12 +36,27 @@ class DueDates:
         return self.due_for(season, body.id, body.body_type, body.locality)
 
     def due_for(self, season: Season, body_id: int, body_type: str, locality: str | None) -> date:
+        return self.resolver(season)(body_id, body_type, locality)
+
+    def resolver(self, season: Season) -> Callable[[int, str, str | None], date]:
+        """`due_for` in `season` as a function of (body id, body type, locality), made once per
+        season: the overview asks it for thousands of bodies of a handful of (type, locality) kinds."""
+        hit = self._resolvers.get(season.id)
+        if hit is not None:
+            return hit
         self._load(season.id)
-        if body_id in self._extensions[season.id]:
-            return self._extensions[season.id][body_id]
-        table = self._deadlines[season.id]
-        return (
-            table.get((body_type, locality))
-            or table.get((body_type, None))
-            or date(season.report_year + 1, 1, 31)
-        )
+        extensions, table = self._extensions[season.id], self._deadlines[season.id]
+        default = date(season.report_year + 1, 1, 31)
+        kinds: dict[tuple[str, str | None], date] = {}
+
+        def due(body_id: int, body_type: str, locality: str | None) -> date:
+            if body_id in extensions:
+                return extensions[body_id]
+            key = (body_type, locality)
+            found = kinds.get(key)
+            if found is None:
+                found = kinds[key] = table.get(key) or table.get((body_type, None)) or default
+            return found
+
+        self._resolvers[season.id] = due
+        return due
