@@ -8,7 +8,7 @@ keyed by what makes them immutable: a version id, a run id, a draft revision.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -29,20 +29,6 @@ from workflow.rules.catalog import CATALOG_VERSION
 from workflow.web import data, findings, forms
 from workflow.web.diff import ReportDiff, diff_reports
 from workflow.web.memo import Memo
-
-# The per-view statements, built once with bound parameters (no SQL construction per request).
-_LATEST_RUN = (
-    select(ValidationRun.id)
-    .where(ValidationRun.version_id == bindparam("vid"), ValidationRun.status == "done")
-    .order_by(ValidationRun.id.desc())
-    .limit(1)
-)
-_PREVIOUS_YEAR = (
-    select(ReportRow.id, ReportRow.latest_version)
-    .join(Season, Season.id == ReportRow.season_id)
-    .where(ReportRow.body_id == bindparam("bid"), Season.report_year == bindparam("year"))
-    .limit(1)
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +94,9 @@ def version_numbers(memo: Memo, db: Session, report: ReportRow) -> tuple[int, ..
     return memo.get_or_make(("versions", report.id, report.latest_version), load)
 
 
-def latest_run(memo: Memo, db: Session, v: VersionView) -> RunView | None:
+def latest_run(memo: Memo, db: Session, v: VersionView, facts: Facts) -> RunView | None:
     """The version's latest finished check (a finished run is stored once and never changes)."""
-    run_id = db.scalar(_LATEST_RUN, {"vid": v.id})
+    run_id = facts.run_id
     if run_id is None:
         return None
 
@@ -132,12 +118,11 @@ def latest_run(memo: Memo, db: Session, v: VersionView) -> RunView | None:
     return memo.get_or_make(("run", v.id, run_id), load)
 
 
-def previous_year(memo: Memo, db: Session, report: ReportRow) -> VersionView | None:
+def previous_year(memo: Memo, db: Session, facts: Facts) -> VersionView | None:
     """The same body's latest submitted version for the year before, if any."""
-    row = db.execute(_PREVIOUS_YEAR, {"bid": report.body_id, "year": report.season.report_year - 1}).first()
-    if row is None or not row.latest_version:
+    if facts.previous_year is None:
         return None
-    return version(memo, db, row.id, row.latest_version)
+    return version(memo, db, *facts.previous_year)
 
 
 def diff(memo: Memo, old: VersionView | None, new_key: tuple[Any, ...], new: Report) -> ReportDiff | None:
@@ -163,13 +148,15 @@ def draft_content(memo: Memo, db: Session, report: ReportRow) -> tuple[int, Repo
     return row.draft_revision, content, values
 
 
-def checked_draft(memo: Memo, db: Session, report: ReportRow) -> tuple[DraftView, tuple[Any, ...]]:
-    """The stored draft with its in-process findings, and the key that identifies them.
+def checked_draft(
+    memo: Memo, db: Session, report: ReportRow, prev: VersionView | None
+) -> tuple[DraftView, tuple[Any, ...]]:
+    """The stored draft with its in-process findings (against `prev`, the previous year's report),
+    and the key that identifies them.
 
     The findings depend on the draft (its revision), the catalog, today's date and the previous
     year's report, so all of these are in the key.
     """
-    prev = previous_year(memo, db, report)
     revision, content, values = draft_content(memo, db, report)
     key = ("checked", report.id, revision, CATALOG_VERSION, date.today(), prev and prev.id)
 
@@ -207,49 +194,86 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
-class Activity:
+class Facts:
+    """The small facts about a report that change while it is viewed, read in one round trip."""
+
     explained: dict[str, str]  # finding key -> the submitter's explanation
     comments: list[Comment]
     decisions: list[Decision]
+    run_id: int | None  # the latest finished check of the latest submitted version
+    previous_year: tuple[int, int] | None  # (report id, latest version) of the year before
 
 
-def _activity_statement() -> Any:
+def _facts_statement() -> Any:
+    """Explanations, comments, decisions, the latest run and the previous year's report as one
+    UNION ALL of (kind, id, name, text, section, codes, at) rows; kinds e, c, d, r and p."""
     rid = bindparam("rid", type_=Integer)
     e, c, d = WarningExplanation, ReviewComment, ReviewDecision
-    codes = d.reason_codes.type
+    no_text, no_int, no_codes = cast(null(), String), cast(null(), Integer), cast(null(), d.reason_codes.type)
+    no_at = cast(null(), e.at.type)
+    run = (
+        select(ValidationRun.id)
+        .join(ReportVersion, ReportVersion.id == ValidationRun.version_id)
+        .where(
+            ReportVersion.report_id == rid,
+            ReportVersion.number == bindparam("number", type_=Integer),
+            ValidationRun.status == "done",
+        )
+        .order_by(ValidationRun.id.desc())
+        .limit(1)
+        .subquery()
+    )
+    previous = (
+        select(ReportRow.id, ReportRow.latest_version)
+        .join(Season, Season.id == ReportRow.season_id)
+        .where(ReportRow.body_id == bindparam("bid"), Season.report_year == bindparam("year"))
+        .limit(1)
+        .subquery()
+    )
     return union_all(
         select(
             literal("e").label("kind"),
             e.id,
             e.finding_key.label("name"),
             e.text,
-            cast(null(), Integer).label("section"),
-            cast(null(), codes).label("codes"),
+            no_int.label("section"),
+            no_codes.label("codes"),
             e.at,
         ).where(e.report_id == rid),
-        select(literal("c"), c.id, cast(null(), String), c.text, c.section, cast(null(), codes), c.at).where(
-            c.report_id == rid
-        ),
-        select(literal("d"), d.id, d.stage, d.decision, cast(null(), Integer), d.reason_codes, d.at).where(
+        select(literal("c"), c.id, no_text, c.text, c.section, no_codes, c.at).where(c.report_id == rid),
+        select(literal("d"), d.id, d.stage, d.decision, no_int, d.reason_codes, d.at).where(
             d.report_id == rid
         ),
+        select(literal("r"), run.c.id, no_text, no_text, no_int, no_codes, no_at),
+        select(literal("p"), previous.c.id, no_text, no_text, previous.c.latest_version, no_codes, no_at),
     )
 
 
-# Built once: the three small lists every report page shows, in one round trip.
-_ACTIVITY = _activity_statement()
+# Built once: what every report page needs beyond the report row, in one round trip.
+_FACTS = _facts_statement()
 
 
-def activity(db: Session, report_id: int) -> Activity:
-    """Explanations, comments and decisions of a report, each list in the order they were written."""
-    out = Activity({}, [], [])
-    for kind, id_, name, text, section, codes, at in sorted(
-        db.execute(_ACTIVITY, {"rid": report_id}), key=lambda r: r[1]
-    ):
+def facts(db: Session, report: ReportRow) -> Facts:
+    """Explanations, comments and decisions (each list in the order they were written), the id of
+    the latest finished run of the report's latest version, and the previous year's report."""
+    params = {
+        "rid": report.id,
+        "number": report.latest_version,
+        "bid": report.body_id,
+        "year": report.season.report_year - 1,
+    }
+    out = Facts({}, [], [], None, None)
+    # Core rows on the session's connection: the ORM adds nothing to a few plain tuples.
+    rows = db.connection().execute(_FACTS, params).all()
+    for kind, id_, name, text, section, codes, at in sorted(rows, key=lambda r: r[1] or 0):
         if kind == "e":
             out.explained[name] = text
         elif kind == "c":
             out.comments.append(Comment(id_, section, text, at))
-        else:
+        elif kind == "d":
             out.decisions.append(Decision(id_, name, text, list(codes or []), at))
+        elif kind == "r" and id_ is not None:
+            out = replace(out, run_id=id_)
+        elif kind == "p" and section:  # a report for the year before that was submitted
+            out = replace(out, previous_year=(id_, section))
     return out

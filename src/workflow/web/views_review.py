@@ -58,8 +58,9 @@ def queue(request: Request, user: ReviewerUser, db: ReadDB, state: str = "in_rev
 
 def _report_context(request: Request, db: Session, report: ReportRow) -> dict[str, Any]:
     memo = request.app.state.memo
+    done = pagedata.facts(db, report)
     version = pagedata.version(memo, db, report.id, report.latest_version)
-    run = pagedata.latest_run(memo, db, version) if version else None
+    run = pagedata.latest_run(memo, db, version, done) if version else None
     if version is not None:
         content, values = version.content, version.values
         key: tuple[Any, ...] = ("view", version.id, run.id if run else None)
@@ -68,10 +69,9 @@ def _report_context(request: Request, db: Session, report: ReportRow) -> dict[st
         revision, content, values = pagedata.draft_content(memo, db, report)
         key = shown = ("draft", report.id, revision)
     prev_version = pagedata.version(memo, db, report.id, report.latest_version - 1)
-    last_year = pagedata.previous_year(memo, db, report)
+    last_year = pagedata.previous_year(memo, db, done)
     at = run.at if run else {}
     stages = report.season.stages or []
-    done = pagedata.activity(db, report.id)
     return {
         "tables": tables_html(request, key, spec=content.spec, values=values, at=at, errors={}),
         "report": report,

@@ -60,9 +60,12 @@ def _form_page(
 ) -> Response:
     """The report form.  `values` (what was typed) wins over the stored draft when given."""
     editable = report.state in EDITABLE
+    memo = request.app.state.memo
+    done = pagedata.facts(db, report)  # the explanations and the previous year's report
+    prev = pagedata.previous_year(memo, db, done)
     if values is None and content is None and errors is None:
         # The stored draft: checked once per revision (and day, catalog, previous year), then cached.
-        view, key = pagedata.checked_draft(request.app.state.memo, db, report)
+        view, key = pagedata.checked_draft(memo, db, report, prev)
         draft, shown, shown_errors, at = view.content, view.values, view.errors, view.at
         sorted_found, counts, revision = view.findings, view.counts, view.revision
         tables_key: tuple[Any, ...] | None = (*key, editable)
@@ -71,7 +74,7 @@ def _form_page(
         shown = values or forms.form_values(draft)
         if values:  # re-read what was typed, so findings describe the text on screen
             draft = forms.report_from_form(values, draft).report
-        found = findings.check(draft, data.previous_year(db, report))
+        found = findings.check(draft, prev.content if prev else None)
         shown_errors = errors if errors is not None else forms.cell_errors(draft)
         at = findings.locate(found, draft)
         sorted_found, counts = findings.sort_findings(found), findings.counts(found)
@@ -96,7 +99,7 @@ def _form_page(
         "tables": tables,
         "findings": sorted_found,
         "counts": counts,
-        "explained": data.explanations(db, report.id),
+        "explained": done.explained,
         "editable": editable,
         "revision": revision,
         "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
@@ -273,8 +276,9 @@ def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> 
     # The scope check runs here, in the endpoint's thread: one database checkout per page view.
     report = report_for(db, user, report_id)
     memo = request.app.state.memo
+    done = pagedata.facts(db, report)
     version = pagedata.version(memo, db, report.id, report.latest_version)
-    run = pagedata.latest_run(memo, db, version) if version else None
+    run = pagedata.latest_run(memo, db, version, done) if version else None
     if version is not None:
         content, values = version.content, version.values
         key: tuple[Any, ...] = ("view", version.id, run.id if run else None)
@@ -282,7 +286,6 @@ def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> 
         revision, content, values = pagedata.draft_content(memo, db, report)
         key = ("draft", report.id, revision)
     tables = tables_html(request, key, spec=content.spec, values=values, at=run.at if run else {}, errors={})
-    done = pagedata.activity(db, report.id)
     ctx = {
         "report": report,
         "version": version,
