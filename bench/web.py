@@ -385,7 +385,7 @@ async def run(port: int, pgid: int, ids: dict[str, int], args: argparse.Namespac
     )
     print(
         f"{'page':44} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} {'req/s':>6} "
-        f"{'server CPU ms/req':>17} {'client CPU ms/req':>17}"
+        f"{'server CPU ms/req':>17} {'client CPU ms/req':>17} {'steal %':>7}"
     )
     for user, path, label in pages:
         cookie = await sign_in(base, user)  # every client shares the signed-in session cookie
@@ -393,7 +393,7 @@ async def run(port: int, pgid: int, ids: dict[str, int], args: argparse.Namespac
         for c in clients[:5]:  # warm up (and check the page answers at all)
             status, _ = await c.get(path)
             assert status == 200, f"{path}: {status}"
-        server0 = server_cpu_seconds(pgid)
+        server0, stat0 = server_cpu_seconds(pgid), _cpu_ticks()
         if args.driver == "wrk":
             for c in clients:
                 await c.close()
@@ -412,9 +412,20 @@ async def run(port: int, pgid: int, ids: dict[str, int], args: argparse.Namespac
         server = (server_cpu_seconds(pgid) - server0) * 1000 / n
         print(
             f"{label:44} {stats['p50']:7.1f} {stats['p95']:7.1f} {stats['p99']:7.1f} {stats['max']:7.1f} "
-            f"{n / stats['elapsed']:6.1f} {server:17.2f} {client_cpu * 1000 / n:17.2f}"
+            f"{n / stats['elapsed']:6.1f} {server:17.2f} {client_cpu * 1000 / n:17.2f} {_steal(stat0):7.1f}"
         )
     print(f"load average after: {_loadavg()}")
+
+
+def _cpu_ticks() -> list[int]:
+    """The machine's CPU time counters (/proc/stat: user nice system idle iowait irq softirq steal)."""
+    return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def _steal(before: list[int]) -> float:
+    """The share of CPU time the hypervisor took from this machine since `before` (a noisy host)."""
+    delta = [b - a for a, b in zip(before, _cpu_ticks(), strict=True)]
+    return 100 * delta[7] / max(1, sum(delta))
 
 
 def _loadavg() -> str:
