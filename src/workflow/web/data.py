@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 from workflow.db.models import (
     ReportRow,
     ReportVersion,
-    ReviewComment,
-    ReviewDecision,
     Season,
-    ValidationRun,
     WarningExplanation,
 )
 from workflow.domain.formats import format_for_year
 from workflow.domain.model import Report, empty_report
+
+if TYPE_CHECKING:
+    from workflow.web.pagedata import Comment  # pagedata imports this module
 
 
 def draft_of(report: ReportRow) -> Report:
@@ -32,11 +32,6 @@ def draft_of(report: ReportRow) -> Report:
     return blank
 
 
-def versions(db: Session, report_id: int) -> list[ReportVersion]:
-    q = select(ReportVersion).where(ReportVersion.report_id == report_id).order_by(ReportVersion.number)
-    return list(db.scalars(q))
-
-
 def latest_version(db: Session, report: ReportRow) -> ReportVersion | None:
     if not report.latest_version:
         return None
@@ -47,28 +42,9 @@ def latest_version(db: Session, report: ReportRow) -> ReportVersion | None:
     )
 
 
-def latest_run(db: Session, version_id: int) -> ValidationRun | None:
-    q = (
-        select(ValidationRun)
-        .where(ValidationRun.version_id == version_id, ValidationRun.status == "done")
-        .order_by(ValidationRun.id.desc())
-    )
-    return db.scalars(q).first()
-
-
 def explanations(db: Session, report_id: int) -> dict[str, str]:
     q = select(WarningExplanation).where(WarningExplanation.report_id == report_id)
     return {e.finding_key: e.text for e in db.scalars(q)}
-
-
-def comments(db: Session, report_id: int) -> list[ReviewComment]:
-    q = select(ReviewComment).where(ReviewComment.report_id == report_id).order_by(ReviewComment.id)
-    return list(db.scalars(q))
-
-
-def decisions(db: Session, report_id: int) -> list[ReviewDecision]:
-    q = select(ReviewDecision).where(ReviewDecision.report_id == report_id).order_by(ReviewDecision.id)
-    return list(db.scalars(q))
 
 
 def previous_year(db: Session, report: ReportRow) -> Report | None:
@@ -85,24 +61,12 @@ def previous_year(db: Session, report: ReportRow) -> Report | None:
     return Report.from_dict(v.content) if v else None
 
 
-def previous_version(db: Session, report: ReportRow) -> Report | None:
-    """The submitted version before the latest one (what changed since the last submission)."""
-    if report.latest_version < 2:
-        return None
-    v = db.scalar(
-        select(ReportVersion).where(
-            ReportVersion.report_id == report.id, ReportVersion.number == report.latest_version - 1
-        )
-    )
-    return Report.from_dict(v.content) if v else None
-
-
 def open_seasons(db: Session) -> list[Season]:
     return list(db.scalars(select(Season).order_by(Season.report_year.desc())))
 
 
-def comments_by_section(items: list[ReviewComment]) -> dict[Any, list[ReviewComment]]:
-    out: dict[Any, list[ReviewComment]] = {}
+def comments_by_section(items: list[Comment]) -> dict[int | None, list[Comment]]:
+    out: dict[int | None, list[Comment]] = {}
     for c in items:
         out.setdefault(c.section, []).append(c)
     return out

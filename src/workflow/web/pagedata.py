@@ -148,6 +148,36 @@ def draft_content(memo: Memo, db: Session, report: ReportRow) -> tuple[int, Repo
     return row.draft_revision, content, values
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a report page shows: the latest submitted version with its latest finished check, or
+    the draft while nothing was submitted."""
+
+    facts: Facts
+    version: VersionView | None
+    run: RunView | None
+    content: Report
+    values: dict[str, str]
+    content_key: tuple[Any, ...]  # names `content`: a version id or a draft revision (diffs)
+    view_key: tuple[Any, ...]  # names `content` with the findings placed on it (rendered tables)
+
+    @property
+    def at(self) -> dict[str, list[dict[str, Any]]]:
+        return self.run.at if self.run else {}
+
+
+def shown(memo: Memo, db: Session, report: ReportRow) -> Shown:
+    done = facts(db, report)
+    v = version(memo, db, report.id, report.latest_version)
+    if v is None:
+        revision, content, values = draft_content(memo, db, report)
+        key = ("draft", report.id, revision)
+        return Shown(done, None, None, content, values, key, key)
+    run = latest_run(memo, db, v, done)
+    view_key = ("view", v.id, run.id if run else None)
+    return Shown(done, v, run, v.content, v.values, ("version", v.id), view_key)
+
+
 def checked_draft(
     memo: Memo, db: Session, report: ReportRow, prev: VersionView | None
 ) -> tuple[DraftView, tuple[Any, ...]]:

@@ -58,34 +58,24 @@ def queue(request: Request, user: ReviewerUser, db: ReadDB, state: str = "in_rev
 
 def _report_context(request: Request, db: Session, report: ReportRow) -> dict[str, Any]:
     memo = request.app.state.memo
-    done = pagedata.facts(db, report)
-    version = pagedata.version(memo, db, report.id, report.latest_version)
-    run = pagedata.latest_run(memo, db, version, done) if version else None
-    if version is not None:
-        content, values = version.content, version.values
-        key: tuple[Any, ...] = ("view", version.id, run.id if run else None)
-        shown: tuple[Any, ...] = ("version", version.id)
-    else:
-        revision, content, values = pagedata.draft_content(memo, db, report)
-        key = shown = ("draft", report.id, revision)
+    s = pagedata.shown(memo, db, report)
     prev_version = pagedata.version(memo, db, report.id, report.latest_version - 1)
-    last_year = pagedata.previous_year(memo, db, done)
-    at = run.at if run else {}
+    last_year = pagedata.previous_year(memo, db, s.facts)
     stages = report.season.stages or []
     return {
-        "tables": tables_html(request, key, spec=content.spec, values=values, at=at, errors={}),
+        "tables": tables_html(request, s.view_key, spec=s.content.spec, values=s.values, at=s.at, errors={}),
         "report": report,
-        "version": version,
-        "content": content,
-        "values": values,
-        "run": run,
-        "findings": run.findings if run else [],
-        "at": at,
-        "explained": done.explained,
-        "comments": data.comments_by_section(done.comments),
-        "decisions": done.decisions,
-        "diff_prev": pagedata.diff(memo, prev_version, shown, content),
-        "diff_year": pagedata.diff(memo, last_year, shown, content),
+        "version": s.version,
+        "content": s.content,
+        "values": s.values,
+        "run": s.run,
+        "findings": s.run.findings if s.run else [],
+        "at": s.at,
+        "explained": s.facts.explained,
+        "comments": data.comments_by_section(s.facts.comments),
+        "decisions": s.facts.decisions,
+        "diff_prev": pagedata.diff(memo, prev_version, s.content_key, s.content),
+        "diff_year": pagedata.diff(memo, last_year, s.content_key, s.content),
         "reasons": REASON_CODES,
         "stage": stage_label(stages[report.review_stage]) if report.review_stage < len(stages) else "",
     }

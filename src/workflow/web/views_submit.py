@@ -276,27 +276,18 @@ def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> 
     # The scope check runs here, in the endpoint's thread: one database checkout per page view.
     report = report_for(db, user, report_id)
     memo = request.app.state.memo
-    done = pagedata.facts(db, report)
-    version = pagedata.version(memo, db, report.id, report.latest_version)
-    run = pagedata.latest_run(memo, db, version, done) if version else None
-    if version is not None:
-        content, values = version.content, version.values
-        key: tuple[Any, ...] = ("view", version.id, run.id if run else None)
-    else:
-        revision, content, values = pagedata.draft_content(memo, db, report)
-        key = ("draft", report.id, revision)
-    tables = tables_html(request, key, spec=content.spec, values=values, at=run.at if run else {}, errors={})
+    s = pagedata.shown(memo, db, report)
     ctx = {
         "report": report,
-        "version": version,
-        "run": run,
-        "findings": run.findings if run else [],
-        "explained": done.explained,
-        "comments": data.comments_by_section(done.comments),
-        "decisions": done.decisions,
+        "version": s.version,
+        "run": s.run,
+        "findings": s.run.findings if s.run else [],
+        "explained": s.facts.explained,
+        "comments": data.comments_by_section(s.facts.comments),
+        "decisions": s.facts.decisions,
         "versions": pagedata.version_numbers(memo, db, report),
-        "content": content,
-        "tables": tables,
+        "content": s.content,
+        "tables": tables_html(request, s.view_key, spec=s.content.spec, values=s.values, at=s.at, errors={}),
     }
     db.close()  # the connection goes back to the pool before the page is rendered
     return render(request, "submit/status.html", ctx)
