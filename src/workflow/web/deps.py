@@ -4,6 +4,7 @@ Every page and API route takes one of `page_user` / `api_user` (or `optional_use
 public pages); roles and scopes are checked by the helpers below, never by hiding links.
 """
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -76,13 +77,27 @@ class UserCache:
     def __init__(self, sessions: sessionmaker[Session], ttl: float = USER_TTL) -> None:
         self._sessions = sessions
         self._items: dict[int, tuple[float, User | None]] = {}
+        self._loading: dict[int, asyncio.Future[User | None]] = {}
         self.ttl = ttl
 
-    def fresh(self, uid: int) -> tuple[bool, User | None]:
+    async def get(self, uid: int) -> User | None:
+        """The user, read from the database at most once per TTL and process.
+
+        Requests arriving while the user is being read wait for that read: when the entry expired
+        under load, each of a reviewer's 25 concurrent requests read it again (a connection and a
+        thread each) and the last of them waited 400 ms."""
         hit = self._items.get(uid)
         if hit is not None and time.monotonic() - hit[0] < self.ttl:
-            return True, hit[1]
-        return False, None
+            return hit[1]
+        loading = self._loading.get(uid)
+        if loading is None or loading.get_loop() is not asyncio.get_running_loop():
+            loading = self._loading[uid] = asyncio.ensure_future(run_in_threadpool(self.load, uid))
+            loading.add_done_callback(lambda done: self._finished(uid, done))
+        return await asyncio.shield(loading)  # one waiter giving up does not cancel the others' read
+
+    def _finished(self, uid: int, done: asyncio.Future[User | None]) -> None:
+        if self._loading.get(uid) is done:
+            del self._loading[uid]
 
     def load(self, uid: int) -> User | None:
         """Read the user in a session of its own: the cached object belongs to no request's session."""
@@ -108,10 +123,7 @@ async def _session_user(request: Request) -> User | None:
     if now - seen > idle:
         request.session.pop("uid", None)
         return None
-    cache: UserCache = request.app.state.users
-    known, user = cache.fresh(int(uid))
-    if not known:
-        user = await run_in_threadpool(cache.load, int(uid))
+    user = await request.app.state.users.get(int(uid))
     if user is None or not user.is_active:
         request.session.pop("uid", None)
         return None
