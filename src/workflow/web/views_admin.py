@@ -37,7 +37,7 @@ def pick_season(db: Session, year: int | None) -> Season:
 
 
 @router.get("/admin")
-def dashboard_page(
+async def dashboard_page(
     request: Request,
     user: AdminUser,
     db: ReadDB,

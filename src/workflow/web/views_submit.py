@@ -110,7 +110,9 @@ def _form_page(
 
 
 @router.get("/reports/{report_id}/edit")
-def edit_form(request: Request, report_id: Id, user: PageUser, db: ReadDB, restore: str = "") -> Response:
+async def edit_form(
+    request: Request, report_id: Id, user: PageUser, db: ReadDB, restore: str = ""
+) -> Response:
     report = report_for(db, user, report_id, edit=True)  # in the endpoint: one checkout per view
     if restore:
         stashed = request.app.state.stash.take(restore, request.url.path)
@@ -189,7 +191,8 @@ def save_form(
 async def upload(request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport) -> Response:
     limit = request.app.state.settings.max_upload_bytes
     got = await read_upload(request, limit)
-    # The database work runs in the thread pool: never block the event loop on a connection.
+    # Importing and saving run in the thread pool: the import costs CPU and the save may wait for a
+    # row lock, neither of which may stall the event loop (unlike a read page's two short reads).
     return await run_in_threadpool(_import, request, db, user, report, got)
 
 
@@ -272,8 +275,8 @@ def correction(
 
 
 @router.get("/reports/{report_id}")
-def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> Response:
-    # The scope check runs here, in the endpoint's thread: one database checkout per page view.
+async def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> Response:
+    # The scope check runs here, in the endpoint: one database checkout per page view.
     report = report_for(db, user, report_id)
     memo = request.app.state.memo
     s = pagedata.shown(memo, db, report)
