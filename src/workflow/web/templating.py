@@ -61,3 +61,9 @@ def build_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     )
     env.filters["dt"] = _dt
     return Jinja2Templates(env=env, context_processors=[_context])
+
+
+def compile_all(templates: Jinja2Templates) -> None:
+    """Compile every template now (~75 ms), not in the first request for each page after a start."""
+    for name in templates.env.list_templates():
+        templates.env.get_template(name)
