@@ -3,7 +3,7 @@
     .venv/bin/python bench/web.py [--server postgresql+psycopg://postgres@127.0.0.1:5432/test]
                                   [--database wf_bench_web] [--bodies 5000] [--clients 50]
                                   [--driver wrk|python] [--duration 10] [--requests 1000]
-                                  [--think 0] [--workers 2]
+                                  [--think 0] [--workers 2] [--pages dashboard,review,form,status]
 
 Creates a scratch database (`--database`, default wf_bench_<random>) on the server, migrates it,
 seeds a district of `--bodies` bodies (60 % with a report: drafts, reports in review with a
@@ -71,6 +71,7 @@ from workflow.rules.catalog import CATALOG_VERSION, validate  # noqa: E402
 from workflow.services.accounts import hash_password  # noqa: E402
 
 PASSWORD = "bench-password"
+PAGES = ("dashboard", "review", "form", "status")  # --pages keys, in the order measured
 
 
 def seed(url: str, n_bodies: int) -> dict[str, int]:
@@ -368,6 +369,7 @@ async def run(port: int, pgid: int, ids: dict[str, int], args: argparse.Namespac
         ("clerk", f"/reports/{ids['draft_report']}/edit", "clerk's report form (validated in-process)"),
         ("clerk", f"/reports/{ids['draft_report']}", "clerk's report status page"),
     ]
+    pages = [p for p, key in zip(pages, PAGES, strict=True) if key in args.pages]
     if args.driver == "wrk":
         amount = f"{args.duration:g} s per page"
         think = "no think time (back to back)"
@@ -390,8 +392,9 @@ async def run(port: int, pgid: int, ids: dict[str, int], args: argparse.Namespac
     for user, path, label in pages:
         cookie = await sign_in(base, user)  # every client shares the signed-in session cookie
         clients = [Client("127.0.0.1", port, cookie) for _ in range(args.clients)]
-        for c in clients[:5]:  # warm up (and check the page answers at all)
-            status, _ = await c.get(path)
+        # Warm up every worker process (each client's connection went to one of them), and check
+        # the page answers at all: a cold process's first view fills its caches.
+        for status, _ in await asyncio.gather(*(c.get(path) for c in clients)):
             assert status == 200, f"{path}: {status}"
         server0, stat0 = server_cpu_seconds(pgid), _cpu_ticks()
         if args.driver == "wrk":
@@ -453,7 +456,15 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=1000, help="requests per page (python)")
     ap.add_argument("--think", type=float, default=0.0, help="mean think time in seconds (python)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--pages",
+        type=lambda v: v.split(","),
+        default=list(PAGES),
+        help=f"comma-separated subset of {','.join(PAGES)} (default: all)",
+    )
     args = ap.parse_args()
+    if unknown := set(args.pages) - set(PAGES):
+        ap.error(f"--pages: unknown {', '.join(sorted(unknown))}")
     if args.driver == "wrk" and args.think:
         ap.error("wrk sends back to back: --think needs --driver python")
     name = args.database or f"wf_bench_{uuid.uuid4().hex[:8]}"
