@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # uvicorn worker processes (each one event loop and one core's worth of pages)
+    web_workers: int = Field(1, ge=1, le=64)
     timezone: str = "Asia/Shanghai"
     max_upload_bytes: int = 20 * 1024 * 1024
     # Workers and the sweeper

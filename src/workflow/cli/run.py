@@ -82,12 +82,9 @@ def _exec(argv: list[str]) -> int:
 def serve_web(settings: Settings) -> int:
     import uvicorn
 
-    from workflow.tasks.dispatch import install
-
-    install()  # transitions committed by web requests enqueue their tasks through Celery
     uvicorn.run(
-        "workflow.web.app:create_app", factory=True, host=settings.web_host, port=settings.web_port,
-        proxy_headers=True, log_level="info",
+        "workflow.web.app:create_served_app", factory=True, host=settings.web_host,
+        port=settings.web_port, workers=settings.web_workers, proxy_headers=True, log_level="info",
     )  # fmt: skip
     return 0
 

@@ -102,6 +102,16 @@ def create_app(
     return app
 
 
+def create_served_app() -> FastAPI:
+    """The app as `workflow run` serves it, built in each uvicorn worker process: transitions that
+    web requests commit enqueue their follow-up tasks through Celery (the dispatcher is per process,
+    so the supervising process installing it would not reach its workers)."""
+    from workflow.tasks.dispatch import install
+
+    install()
+    return create_app()
+
+
 def _include_routers(app: FastAPI) -> None:
     from workflow.web import (
         api,
