@@ -4,7 +4,6 @@ Every page and API route takes one of `page_user` / `api_user` (or `optional_use
 public pages); roles and scopes are checked by the helpers below, never by hiding links.
 """
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -12,7 +11,6 @@ from typing import Annotated, Any
 import anyio
 import anyio.to_thread
 from fastapi import Depends, HTTPException, Path, Request
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer, joinedload, sessionmaker
 from starlette.datastructures import FormData
@@ -82,27 +80,20 @@ class UserCache:
     def __init__(self, sessions: sessionmaker[Session], ttl: float = USER_TTL) -> None:
         self._sessions = sessions
         self._items: dict[int, tuple[float, User | None]] = {}
-        self._loading: dict[int, asyncio.Future[User | None]] = {}
         self.ttl = ttl
 
-    async def get(self, uid: int) -> User | None:
+    def get(self, uid: int) -> User | None:
         """The user, read from the database at most once per TTL and process.
 
-        Requests arriving while the user is being read wait for that read: when the entry expired
-        under load, each of a reviewer's 25 concurrent requests read it again (a connection and a
-        thread each) and the last of them waited 400 ms."""
+        The read is a primary-key lookup (about a millisecond, every USER_TTL seconds) made right
+        here on the event loop, like the read pages' reads.  With nothing awaited between the
+        look-up and the fill, concurrent requests cannot each read the user: when the read went to
+        a thread, each of a reviewer's 25 concurrent requests read the user again at every expiry
+        (a thread and a new connection each), and the last of them waited 400 ms."""
         hit = self._items.get(uid)
         if hit is not None and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
-        loading = self._loading.get(uid)
-        if loading is None or loading.get_loop() is not asyncio.get_running_loop():
-            loading = self._loading[uid] = asyncio.ensure_future(run_in_threadpool(self.load, uid))
-            loading.add_done_callback(lambda done: self._finished(uid, done))
-        return await asyncio.shield(loading)  # one waiter giving up does not cancel the others' read
-
-    def _finished(self, uid: int, done: asyncio.Future[User | None]) -> None:
-        if self._loading.get(uid) is done:
-            del self._loading[uid]
+        return self.load(uid)
 
     def load(self, uid: int) -> User | None:
         """Read the user in a session of its own: the cached object belongs to no request's session."""
@@ -128,7 +119,7 @@ async def _session_user(request: Request) -> User | None:
     if now - seen > idle:
         request.session.pop("uid", None)
         return None
-    user = await request.app.state.users.get(int(uid))
+    user = request.app.state.users.get(int(uid))
     if user is None or not user.is_active:
         request.session.pop("uid", None)
         return None
@@ -139,7 +130,7 @@ async def _session_user(request: Request) -> User | None:
 
 
 # No dependency here holds a database connection: the user comes from the cache (or a short session
-# of its own in the thread pool), and the CSRF check reads only the session and the form.
+# of its own, a moment long), and the CSRF check reads only the session and the form.
 async def page_user(request: Request) -> User:
     user = await _session_user(request)
     if user is None:
