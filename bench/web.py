@@ -8,12 +8,13 @@
 Creates a scratch database (`--database`, default wf_bench_<random>) on the server, migrates it,
 seeds a district of `--bodies` bodies (60 % with a report: drafts, reports in review with a
 validation run, published), runs VACUUM ANALYZE (no autovacuum pass during the first page), starts
-`uvicorn --factory workflow.web.app:create_served_app` (production settings, `--workers` processes, no
-access log) as a subprocess against it, signs each role in through the login form, and loads each
-page from `--clients` concurrent keep-alive connections (closed loop: a client sends its next
-request when the previous answer arrived).  The pages are measured one after the other.  Prints the load model, the load average, and per page
-p50/p95/p99/max latency, throughput, and the CPU the server processes and the load generator spent
-per request; then drops the database.  A benchmark, not a test.
+`uvicorn --factory workflow.web.app:create_served_app` (as `workflow run` serves it, production
+settings, `--workers` processes, no access log) as a subprocess against it, signs each role in
+through the login form, and loads each page (`--pages`, default all) from `--clients` concurrent
+keep-alive connections (closed loop: a client sends its next request when the previous answer
+arrived).  The pages are measured one after the other.  Prints the load model, the load average,
+and per page p50/p95/p99/max latency, throughput, and the CPU the server processes and the load
+generator spent per request; then drops the database.  A benchmark, not a test.
 
 The load generator runs on the same machine and takes CPU from the server (its CPU is printed).
 Two drivers:

@@ -8,9 +8,10 @@ import random
 from conftest import clean_report, to_review
 
 from workflow.db.factories import make_season
-from workflow.db.models import ReportVersion, ValidationRun, WarningExplanation
+from workflow.db.models import ReportRow, ReportVersion, ValidationRun, WarningExplanation
 from workflow.domain.samples import sample_report
 from workflow.services import drafts
+from workflow.web import findings
 
 
 def _recheck_with_a_warning(db, report_id: int) -> None:
@@ -61,3 +62,34 @@ def test_report_pages_show_the_previous_year_the_latest_check_and_the_explanatio
     assert "报送单位说明：已在第五部分补充说明。" in review.text
     status = browser("lushaer").get(f"/reports/{world.report_id}")
     assert "第五部分的测试警告。" in status.text and "说明：已在第五部分补充说明。" in status.text
+
+
+def test_the_api_checks_the_draft_against_the_previous_year_as_the_form_does(world, browser, db):
+    with db.sessions() as s:
+        last_season = make_season(s, 2023)
+        s.commit()
+        last = drafts.create_report(
+            s, body_id=world.ids["ours"], season_id=last_season.id, actor_id=None, content=None
+        )
+    last_year = clean_report(2023)
+    to_review(db, last, world.ids["clerk"], last_year)
+    this_year = sample_report(random.Random(9), year=2024, body_name="鲁沙尔镇人民政府")  # not carried over
+    with db.sessions() as s:
+        rev = s.get(ReportRow, world.report_id).draft_revision
+        drafts.save_draft(
+            s, report_id=world.report_id, content=this_year, expected_revision=rev, actor_id=None
+        )
+        s.add(
+            WarningExplanation(
+                report_id=world.report_id, finding_key="E5:t3", text="今年申请量确有大幅增加。"
+            )
+        )
+        s.commit()
+
+    detail = browser("lushaer").get(f"/api/reports/{world.report_id}").json()
+    assert detail["findings"] == findings.check(this_year, last_year)
+    assert "E1" in {f["rule"] for f in detail["findings"]}  # 上年结转 against last year's 结转下年度
+    assert detail["explanations"] == {"E5:t3": "今年申请量确有大幅增加。"}
+    form = browser("lushaer").get(f"/reports/{world.report_id}/edit")
+    e1 = next(f for f in detail["findings"] if f["key"] == "E1@3/t3/carried/total")
+    assert e1["message"] in form.text  # the form shows the same finding

@@ -17,7 +17,7 @@ from workflow.db.models import Body, ReportRow
 from workflow.domain.model import Report
 from workflow.services import drafts, review, submission
 from workflow.services.errors import ServiceError
-from workflow.web import dashboard, data, findings
+from workflow.web import dashboard, pagedata
 from workflow.web.deps import (
     DB,
     MAX_ID,
@@ -154,12 +154,17 @@ def list_reports(
 
 
 @router.get("/reports/{report_id}", response_model=ReportDetail, summary="报告详情（草稿与校验结果）")
-def get_report(report_id: Id, user: ApiUser, db: DB, report: ApiReadReport) -> dict[str, Any]:
-    draft = data.draft_of(report)
+def get_report(
+    request: Request, report_id: Id, user: ApiUser, db: DB, report: ApiReadReport
+) -> dict[str, Any]:
+    # What the report form shows: the draft checked against the previous year's report.
+    memo = request.app.state.memo
+    done = pagedata.facts(db, report)
+    view, _ = pagedata.checked_draft(memo, db, report, pagedata.previous_year(memo, db, done))
     return _summary(report) | {
-        "draft": draft.to_dict(),
-        "findings": findings.check(draft, data.previous_year(db, report)),
-        "explanations": data.explanations(db, report.id),
+        "draft": view.content.to_dict(),
+        "findings": view.found,
+        "explanations": done.explained,
     }
 
 

@@ -7,12 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.db.models import (
-    ReportRow,
-    ReportVersion,
-    Season,
-    WarningExplanation,
-)
+from workflow.db.models import ReportRow, Season
 from workflow.domain.formats import format_for_year
 from workflow.domain.model import Report, empty_report
 
@@ -30,35 +25,6 @@ def draft_of(report: ReportRow) -> Report:
     blank.header.body_name = report.body.name
     blank.header.body_type = report.body.body_type
     return blank
-
-
-def latest_version(db: Session, report: ReportRow) -> ReportVersion | None:
-    if not report.latest_version:
-        return None
-    return db.scalar(
-        select(ReportVersion).where(
-            ReportVersion.report_id == report.id, ReportVersion.number == report.latest_version
-        )
-    )
-
-
-def explanations(db: Session, report_id: int) -> dict[str, str]:
-    q = select(WarningExplanation).where(WarningExplanation.report_id == report_id)
-    return {e.finding_key: e.text for e in db.scalars(q)}
-
-
-def previous_year(db: Session, report: ReportRow) -> Report | None:
-    """The same body's report for the year before: its last submitted version, if any."""
-    q = (
-        select(ReportRow)
-        .join(Season, Season.id == ReportRow.season_id)
-        .where(ReportRow.body_id == report.body_id, Season.report_year == report.season.report_year - 1)
-    )
-    prev = db.scalars(q).first()
-    if prev is None:
-        return None
-    v = latest_version(db, prev)
-    return Report.from_dict(v.content) if v else None
 
 
 def open_seasons(db: Session) -> list[Season]:

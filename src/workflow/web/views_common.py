@@ -1,4 +1,4 @@
-"""Small helpers shared by the page routers: flash messages and service-error pages."""
+"""Small helpers shared by the page routers: flash messages, rendering, what report pages show."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+
+from workflow.web import data
+from workflow.web.fragments import tables_html
+from workflow.web.pagedata import Shown
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
@@ -25,3 +29,18 @@ def render(request: Request, name: str, ctx: dict[str, Any], status: int = 200) 
 
 def redirect(url: str) -> Response:
     return RedirectResponse(url, 303)
+
+
+def shown_context(request: Request, s: Shown) -> dict[str, Any]:
+    """What the review and status pages both show of a report: the latest submitted version (or
+    the draft) as tables with its latest check placed on them, explanations, comments, decisions."""
+    return {
+        "version": s.version,
+        "content": s.content,
+        "run": s.run,
+        "findings": s.run.findings if s.run else [],
+        "explained": s.facts.explained,
+        "comments": data.comments_by_section(s.facts.comments),
+        "decisions": s.facts.decisions,
+        "tables": tables_html(request, s.view_key, spec=s.content.spec, values=s.values, at=s.at, errors={}),
+    }

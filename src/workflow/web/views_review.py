@@ -14,11 +14,10 @@ from workflow.db.models import Body, ReportRow, User
 from workflow.domain.states import stage_label
 from workflow.services import review
 from workflow.services.errors import ServiceError
-from workflow.web import data, deadlines, pagedata
+from workflow.web import deadlines, pagedata
 from workflow.web.deps import DB, Id, PageUser, Posted, ReadDB, ReviewerUser, ReviewReport, reviewer_for
-from workflow.web.fragments import tables_html
 from workflow.web.reasons import REASON_CODES
-from workflow.web.views_common import flash, redirect, render
+from workflow.web.views_common import flash, redirect, render, shown_context
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,18 +61,10 @@ def _report_context(request: Request, db: Session, report: ReportRow) -> dict[st
     prev_version = pagedata.version(memo, db, report.id, report.latest_version - 1)
     last_year = pagedata.previous_year(memo, db, s.facts)
     stages = report.season.stages or []
-    return {
-        "tables": tables_html(request, s.view_key, spec=s.content.spec, values=s.values, at=s.at, errors={}),
+    return shown_context(request, s) | {
         "report": report,
-        "version": s.version,
-        "content": s.content,
         "values": s.values,
-        "run": s.run,
-        "findings": s.run.findings if s.run else [],
         "at": s.at,
-        "explained": s.facts.explained,
-        "comments": data.comments_by_section(s.facts.comments),
-        "decisions": s.facts.decisions,
         "diff_prev": pagedata.diff(memo, prev_version, s.content_key, s.content),
         "diff_year": pagedata.diff(memo, last_year, s.content_key, s.content),
         "reasons": REASON_CODES,

@@ -18,7 +18,7 @@ from workflow.web import data, findings, forms, pagedata
 from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, ReadDB, SubmitterUser, WriteReport, report_for
 from workflow.web.fragments import tables_html
 from workflow.web.upload import read_upload
-from workflow.web.views_common import flash, redirect, render
+from workflow.web.views_common import flash, redirect, render, shown_context
 
 router = APIRouter(include_in_schema=False)
 EDITABLE = ("draft", "returned", "needs_fixes")
@@ -280,17 +280,9 @@ async def status_page(request: Request, report_id: Id, user: PageUser, db: ReadD
     report = report_for(db, user, report_id)
     memo = request.app.state.memo
     s = pagedata.shown(memo, db, report)
-    ctx = {
+    ctx = shown_context(request, s) | {
         "report": report,
-        "version": s.version,
-        "run": s.run,
-        "findings": s.run.findings if s.run else [],
-        "explained": s.facts.explained,
-        "comments": data.comments_by_section(s.facts.comments),
-        "decisions": s.facts.decisions,
         "versions": pagedata.version_numbers(memo, db, report),
-        "content": s.content,
-        "tables": tables_html(request, s.view_key, spec=s.content.spec, values=s.values, at=s.at, errors={}),
     }
     db.close()  # the connection goes back to the pool before the page is rendered
     return render(request, "submit/status.html", ctx)
