@@ -40,7 +40,8 @@ def _recheck_with_a_warning(db, report_id: int) -> None:
         s.commit()
 
 
-def test_report_pages_show_the_previous_year_the_latest_check_and_the_explanations(world, browser, db):
+def _last_year_in_review(world, db):
+    """鲁沙尔镇's 2023 report, submitted and checked: the previous year of the 2024 report."""
     with db.sessions() as s:
         last_season = make_season(s, 2023)
         s.commit()
@@ -49,6 +50,11 @@ def test_report_pages_show_the_previous_year_the_latest_check_and_the_explanatio
         )
     last_year = clean_report(2023)
     to_review(db, last, world.ids["clerk"], last_year)
+    return last_year
+
+
+def test_report_pages_show_the_previous_year_the_latest_check_and_the_explanations(world, browser, db):
+    last_year = _last_year_in_review(world, db)
     this_year = sample_report(random.Random(8), year=2024, body_name="鲁沙尔镇人民政府", previous=last_year)
     to_review(db, world.report_id, world.ids["clerk"], this_year)
 
@@ -65,14 +71,7 @@ def test_report_pages_show_the_previous_year_the_latest_check_and_the_explanatio
 
 
 def test_the_api_checks_the_draft_against_the_previous_year_as_the_form_does(world, browser, db):
-    with db.sessions() as s:
-        last_season = make_season(s, 2023)
-        s.commit()
-        last = drafts.create_report(
-            s, body_id=world.ids["ours"], season_id=last_season.id, actor_id=None, content=None
-        )
-    last_year = clean_report(2023)
-    to_review(db, last, world.ids["clerk"], last_year)
+    last_year = _last_year_in_review(world, db)
     this_year = sample_report(random.Random(9), year=2024, body_name="鲁沙尔镇人民政府")  # not carried over
     with db.sessions() as s:
         rev = s.get(ReportRow, world.report_id).draft_revision
