@@ -19,14 +19,6 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 COPY workers ./workers
 COPY config ./config
-COPY scripts/build_native.py ./scripts/
-# The rule engine compiled with mypyc (scripts/build_native.py; validate-only ~1.5x faster), then the
-# compiler removed again.  The build needs mypy, which ships mypyc.
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev \
- && pip install "mypy>=1.10" setuptools \
- && python scripts/build_native.py \
- && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* build
 RUN pip install . && useradd --system --home /var/lib/workflow workflow \
  && mkdir -p /var/lib/workflow /app/corpus && chown workflow /var/lib/workflow
 

@@ -25,14 +25,6 @@ from workflow.exporters import to_text
 from workflow.importers import import_text
 from workflow.rules.catalog import CATALOG, validate
 
-
-def native_status() -> str:
-    """Whether the rule engine runs compiled (scripts/build_native.py) or as plain Python."""
-    from workflow.rules import engine
-
-    return "compiled (mypyc)" if engine.__file__.endswith(".so") else "plain Python (run `make native`)"
-
-
 AS_OF = date(2027, 2, 1)
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -104,8 +96,7 @@ def main() -> None:
         f"text import + validate:   {i_med:8.0f} reports/s (median of {args.rounds}, best {i_max:.0f})  target >= 1000"
     )
     print(
-        f"python {sys.version.split()[0]}, rule engine {native_status()}, pinned to core {args.core}, "
-        f"load average {os.getloadavg()[0]:.2f}"
+        f"python {sys.version.split()[0]}, pinned to core {args.core}, load average {os.getloadavg()[0]:.2f}"
     )
 
 
