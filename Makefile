@@ -2,22 +2,46 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip
+# One stamp per set of packages, so that `make run` after `make test` installs nothing, and `make test`
+# after `make run` installs only what the tests add:
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: install run test lint typecheck unit bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	@bash scripts/system-deps.sh
-	@touch $(STAMP)
+	@echo "创建虚拟环境 $(VENV)…"
+	@$(PYTHON) -m venv $(VENV)
+
+# Running: the package and its dependencies, CJK fonts and HarfBuzz's subsetter for the PDFs.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "安装依赖（首次约 30 秒）…"
+	@$(PIP) install -q -e .
+	@bash scripts/system-deps.sh run
+	@touch $@
+
+# Testing: the dev extra (pytest, ruff, mypy, playwright, …) and chromium, poppler-utils.  It includes
+# everything running needs, so it marks that installed too.
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "安装开发与测试依赖…"
+	@$(PIP) install -q -e '.[dev]'
+	@bash scripts/system-deps.sh test
+	@touch $@ $(RUN_STAMP)
+
+# Benchmarks: the bench extra (locust) and wrk (bench/web.py's load generator).
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	@echo "安装基准测试依赖…"
+	@$(PIP) install -q -e '.[bench]'
+	@bash scripts/system-deps.sh bench
+	@touch $@
 
 install: $(STAMP)
 
-run: install
-	$(BIN)/workflow run
+run: $(RUN_STAMP)
+	@$(BIN)/workflow run
 
 lint: install
 	$(BIN)/ruff check .
@@ -40,7 +64,7 @@ test: install lint typecheck
 unit: install
 	$(BIN)/python -m pytest -q tests/unit
 
-bench: install
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/render.py
 

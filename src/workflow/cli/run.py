@@ -95,6 +95,7 @@ def prepare_database(settings: Settings, *, seed: bool) -> list[tuple[str, str, 
     from workflow.db.migrate import upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    print("数据库迁移…", flush=True)
     upgrade(settings.effective_database_url)
     if not seed:
         return []
@@ -112,6 +113,7 @@ def _seed_if_empty(seed_module: Any, settings: Settings) -> list[tuple[str, str,
     with session_factory()() as session:
         if session.scalar(select(func.count()).select_from(User)):
             return list(getattr(seed_module, "DEMO_LOGINS", []))
+        print("导入演示数据…", flush=True)
         seed_module.seed_demo(session, settings.demo_corpus_dir)
         session.commit()
     return list(getattr(seed_module, "DEMO_LOGINS", []))
@@ -165,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
         if settings.embedded_redis:
             redis = EmbeddedRedis(settings.data_dir / "redis")
             env["WORKFLOW_REDIS_URL"] = redis.start()
+        print("启动 worker、beat、web…", flush=True)
         supervisor.spawn("worker", worker_argv(settings))
         supervisor.spawn("beat", beat_argv(settings))
         supervisor.spawn("web", web_argv())
