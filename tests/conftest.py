@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,10 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 # Rules are judged "as of" a day after the 2026 season's reports are dated, so H1 (a report date in
 # the future) never depends on when the suite runs.
 AS_OF = date(2027, 2, 1)
+
+# A write in a read transaction raises in the processes the suite starts (workflow.db.session);
+# the fixtures' own engine opts out for their set-up writes.
+os.environ.setdefault("WORKFLOW_STRICT_WRITES", "1")
 
 
 @pytest.fixture

@@ -37,17 +37,19 @@ def upgrade(args: argparse.Namespace) -> int:
 
 
 def seed_demo(args: argparse.Namespace) -> int:
+    from workers.celery_app import app as celery_app
     from workflow.db.migrate import upgrade as run_upgrade
-    from workflow.db.session import session_factory
+    from workflow.db.session import begin_write, session_factory
     from workflow.services import seed
     from workflow.settings import get_settings
     from workflow.tasks.dispatch import install
 
-    install()  # follow-up tasks of what this commits go to the workers now, not at the next sweep
+    install(celery_app)  # follow-up tasks of what this commits go to the workers now, not at the next sweep
     settings = get_settings()
     run_upgrade(settings.effective_database_url)
     corpus = args.corpus or settings.demo_corpus_dir
     with session_factory()() as session:
+        begin_write(session)
         added = seed.seed_demo(session, corpus)
         session.commit()
         logins = seed.demo_logins(session)

@@ -31,7 +31,9 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
+    from workflow.db.session import WRITE_OPTION
+
+    with engine.connect() as conn, conn.execution_options(**{WRITE_OPTION: True}).begin():
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

@@ -1,21 +1,35 @@
-"""Engines and sessions from settings.
+"""Engines and sessions from settings, and the one way a write transaction starts.
 
-SQLite (the embedded default) gets WAL, a busy timeout and foreign keys, and every transaction starts
-with BEGIN IMMEDIATE: a writer takes the lock up front instead of failing with "database is locked"
-when its read snapshot went stale under a concurrent writer.  PostgreSQL runs at READ COMMITTED; the
-services' conditional updates (`... WHERE state = :expected`) make races safe there.
+Reads and writes are told apart when a transaction begins.  `begin_write(session)` (the services'
+`transactional` decorator calls it) starts a *write* transaction; everything else is a read.
 
-A pooled PostgreSQL connection is pinged before use only when it sat idle in the pool for
-IDLE_PING_SECONDS or more (a restarted server, a dropped idle connection): a ping on every checkout
-(`pool_pre_ping`) is a round trip per page view for connections that were in use a moment ago.  A
-connection that fails its ping is replaced; one that breaks while in use invalidates the pool (the
-request fails, the next ones get fresh connections).
+SQLite (the embedded default) runs in WAL mode: readers see a snapshot and never wait for the writer.
+A read transaction starts with a plain (deferred) BEGIN and never takes the write lock.  A write
+transaction starts with BEGIN IMMEDIATE: it takes the lock up front, so it waits (busy timeout) for
+the writer ahead of it instead of failing with "database is locked" when its snapshot went stale.
+Writes are therefore serialised, which is why each one is opened, done and committed in one place and
+kept short: uploads are parsed, passwords checked and rules run before it opens.  An INSERT, UPDATE
+or DELETE in a read transaction is a programming error (it would upgrade a stale snapshot and fail
+under load): with WORKFLOW_STRICT_WRITES=1 (the test suite) it raises, otherwise it is logged.
+
+PostgreSQL runs at READ COMMITTED; the services' conditional updates (`... WHERE state = :expected`)
+make races safe there.  A pooled PostgreSQL connection is pinged before use only when it sat idle in
+the pool for IDLE_PING_SECONDS or more (a restarted server, a dropped idle connection): a ping on
+every checkout (`pool_pre_ping`) is a round trip per page view for connections in use a moment ago.
+A connection that fails its ping is replaced; one that breaks while in use invalidates the pool.
+
+A request never waits long for the database: the pool gives up after POOL_TIMEOUT_SECONDS and SQLite
+after its busy timeout; the web answers both with "系统繁忙，请稍后重试" (503, Retry-After).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +37,46 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 15000
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+POOL_TIMEOUT_SECONDS = 5.0
+# Connections per process: at least the web's worker threads (each holds at most one at a time).
+SQLITE_POOL_SIZE = 12
 IDLE_PING_SECONDS = 10.0
+WRITE_OPTION = "workflow_write"  # execution option of a connection whose transaction writes
+_WRITING = "workflow.writing"  # session.info key: the session's transaction is a write transaction
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    strict_writes: bool | None = None,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    **kwargs: Any,
+) -> Engine:
+    """An engine for `url`.  SQLite only: `strict_writes` (default: WORKFLOW_STRICT_WRITES=1) makes a
+    write in a read transaction raise instead of being logged; a write waits `busy_timeout_ms` for the
+    writer ahead of it."""
     u = make_url(url)
     if u.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
         engine = create_engine(url, **kwargs)
         if not kwargs.get("pool_pre_ping"):
             _ping_when_idle(engine)
         return engine
     if u.database and u.database != ":memory:":
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-    kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
+    if u.database and u.database != ":memory:":
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 4)
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
     engine = create_engine(url, **kwargs)
-    _configure_sqlite(engine)
+    if strict_writes is None:
+        strict_writes = os.environ.get("WORKFLOW_STRICT_WRITES") == "1"
+    _configure_sqlite(engine, strict_writes, busy_timeout_ms)
     return engine
 
 
@@ -60,20 +98,52 @@ def _ping_when_idle(engine: Engine) -> None:
             raise
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, strict: bool, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # a write transaction: the lock up front
+        else:
+            conn.exec_driver_sql("BEGIN")  # a read: a WAL snapshot, never the write lock
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check_write(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION) or not conn.in_transaction():
+            return
+        if statement.lstrip()[:7].upper().startswith(_WRITE_VERBS):
+            message = f"a write in a read transaction (use begin_write): {statement[:80]!r}"
+            if strict:
+                raise exc.InvalidRequestError(message)
+            log.error(message)
+
+
+def begin_write(session: Session) -> None:
+    """Make `session`'s transaction a write transaction, starting it now (BEGIN IMMEDIATE on SQLite).
+
+    A read transaction still open on the session (a request's earlier reads) is ended first, so the
+    write starts from a fresh snapshot.  Inside a write transaction this does nothing."""
+    if session.in_transaction():
+        if session.info.get(_WRITING):
+            return
+        session.commit()
+    session.info[_WRITING] = True
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_writing(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WRITING, None)
 
 
 def make_session_factory(url: str | None = None, **engine_kwargs: Any) -> sessionmaker[Session]:
@@ -98,6 +168,15 @@ def session_factory(url: str | None = None) -> sessionmaker[Session]:
         if key not in _factories:
             _factories[key] = make_session_factory(key)
         return _factories[key]
+
+
+@contextmanager
+def writing(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in a write transaction, committed when the block ends (rolled back if it raises)."""
+    with factory() as session:
+        begin_write(session)
+        yield session
+        session.commit()
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -97,7 +97,6 @@ def _stale(report: ReportRow) -> ServiceError:
     )
 
 
-@transactional
 def import_upload(
     session: Session,
     *,
@@ -107,14 +106,55 @@ def import_upload(
     expected_revision: int,
     actor_id: int | None,
 ) -> list[dict[str, str]]:
-    """Replace the draft with an uploaded file's content; returns the import notes (where, message)."""
+    """Replace the draft with an uploaded file's content; returns the import notes (where, message).
+
+    The file is parsed first, with no transaction open; only storing the result writes."""
+    report = get_report(session, report_id)
+    session.commit()  # end the read before the slow part
+    imported = parse_upload(
+        data,
+        filename,
+        body_type=report.body.body_type,
+        year=report.season.report_year,
+        body_name=report.body.name,
+    )
+    return store_import(
+        session,
+        report_id=report_id,
+        imported=imported,
+        filename=filename,
+        size=len(data),
+        expected_revision=expected_revision,
+        actor_id=actor_id,
+    )
+
+
+def parse_upload(data: bytes, filename: str, *, body_type: str, year: int, body_name: str = "") -> Any:
+    """The report in an uploaded file (no database: call it before any transaction opens)."""
+    from workflow.importers import ImportFailure, import_bytes
     from workflow.settings import get_settings
 
     limit = get_settings().max_upload_bytes
     if len(data) > limit:  # before parsing anything
         raise UploadTooLarge(f"文件大小 {len(data) / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB")
-    report = get_report(session, report_id)
-    imported = _parse_upload(data, filename, report)
+    try:
+        return import_bytes(data, filename, body_type=body_type, year=year, body_name=body_name)
+    except ImportFailure as exc:
+        raise ImportRejected(f"无法读取文件“{filename}”：{exc}") from None
+
+
+@transactional
+def store_import(
+    session: Session,
+    *,
+    report_id: int,
+    imported: Any,
+    filename: str,
+    size: int,
+    expected_revision: int,
+    actor_id: int | None,
+) -> list[dict[str, str]]:
+    """Replace the draft with a parsed upload (`parse_upload`); returns the import notes."""
     revision = _store_draft(session, report_id, imported.report.to_dict(), expected_revision, actor_id)
     notes = [{"where": str(n.where), "message": str(n.message)} for n in imported.notes]
     audit.record(
@@ -123,26 +163,11 @@ def import_upload(
         actor_id=actor_id,
         report_id=report_id,
         filename=filename,
-        size=len(data),
+        size=size,
         revision=revision,
         notes=len(notes),
     )
     return notes
-
-
-def _parse_upload(data: bytes, filename: str, report: ReportRow) -> Any:
-    from workflow.importers import ImportFailure, import_bytes
-
-    try:
-        return import_bytes(
-            data,
-            filename,
-            body_type=report.body.body_type,
-            year=report.season.report_year,
-            body_name=report.body.name,
-        )
-    except ImportFailure as exc:
-        raise ImportRejected(f"无法读取文件“{filename}”：{exc}") from None
 
 
 @transactional

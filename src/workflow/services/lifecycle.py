@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.clock import now
 from workflow.db.models import AuditEvent, ReportRow, ReportVersion, Season, User
+from workflow.db.session import begin_write
 from workflow.domain import states
 from workflow.domain.states import ReportEvent, ReportState
 from workflow.services.errors import InvalidTransition, NotFound, StateConflict
@@ -29,13 +30,16 @@ T = TypeVar("T")
 
 
 def transactional(fn: Callable[P, T]) -> Callable[P, T]:
-    """Commit when `fn` returns, roll back when it raises (the session is the first argument)."""
+    """One write transaction around `fn` (the session is the first argument): begun when `fn` is
+    called (BEGIN IMMEDIATE on SQLite), committed when it returns, rolled back when it raises.  Do the
+    slow parts (parsing, password hashing) before calling a service: the write lock is held throughout."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         session = args[0] if args else kwargs["session"]
         assert isinstance(session, Session)
         try:
+            begin_write(session)
             result = fn(*args, **kwargs)
             session.commit()
         except BaseException:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from workflow.clock import now
 from workflow.db.models import Publication, ReportVersion
+from workflow.db.session import begin_write
 from workflow.domain.model import Report
 from workflow.domain.states import ReportState
 from workflow.publish.artifacts import render_all
@@ -107,6 +108,7 @@ def _render_and_store(plan: _Plan, storage: ArtifactStorage) -> dict[str, dict[s
 def _record(session: Session, plan: _Plan, artifacts: dict[str, dict[str, object]]) -> Publication:
     from workflow.services import review
 
+    begin_write(session)
     publication = Publication(
         report_id=plan.report_id,
         version_id=plan.version_id,

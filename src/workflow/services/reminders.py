@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -34,6 +34,7 @@ from workflow.db.models import (
     SeasonDeadline,
     User,
 )
+from workflow.db.session import begin_write, writing
 from workflow.domain.bodies import BodyType
 from workflow.domain.calendar import CalendarWarning, WorkCalendar, describe_day, years_spanned
 from workflow.domain.deadlines import BodyDeadline, DeadlineRule, SeasonCalendar
@@ -325,6 +326,7 @@ def enqueue_due(
     for p in planned:
         by_season[p.season_id].append(p)
     inserted = 0
+    begin_write(session)
     for season_id, rows in by_season.items():
         fresh = _not_yet_enqueued(session, season_id, rows)
         inserted += insert_rows(session, fresh, now)
@@ -437,7 +439,7 @@ def deliver_queued(
 def _claim(factory: sessionmaker[Session], candidates: Sequence[Any], now: datetime) -> list[int]:
     """Take the lease on each row still queued and untouched since we read it (one transaction)."""
     claimed: list[int] = []
-    with factory.begin() as s:
+    with writing(factory) as s:
         for row_id, attempts in candidates:
             res = s.execute(
                 update(ReminderSent)
@@ -456,24 +458,42 @@ def _claim(factory: sessionmaker[Session], candidates: Sequence[Any], now: datet
 
 
 def _deliver_one(factory: sessionmaker[Session], row_id: int, now: datetime, channels: Channels) -> str:
-    with factory.begin() as s:
+    """Deliver one claimed row.  The message goes out with no transaction open (an SMTP server or a
+    robot may take seconds; the claim's lease keeps other scans off the row), then the outcome is
+    written in one short write transaction."""
+    notifications: list[Notification] = []
+    error: str | None = None
+    with factory() as s:
         row = s.get(ReminderSent, row_id)
         assert row is not None
         body = s.get(Body, row.body_id)
         assert body is not None
-        if not _still_applies(s, row):
+        applies = _still_applies(s, row)
+        try:
+            if applies:
+                message = compose(row, body, channels)
+                notifications, send = _prepare(s, row, body, message, channels)
+        except DeliveryError as exc:
+            error = str(exc)[:2000]
+    if applies and error is None:
+        try:
+            send()
+        except DeliveryError as exc:
+            error = str(exc)[:2000]
+    with writing(factory) as s:
+        row = s.get(ReminderSent, row_id, populate_existing=True)
+        assert row is not None
+        if not applies:
             row.status, row.last_error = SKIPPED, "报告状态已变化，提醒不再适用"
             return "skipped"
-        try:
-            message = compose(row, body, channels)
-            _send(s, row, body, message, channels)
-        except DeliveryError as exc:
-            row.last_error = str(exc)[:2000]
+        if error is not None:
+            row.last_error = error
             if row.attempts >= channels.max_attempts:
                 row.status = FAILED
                 return "failed"
             row.next_attempt_at = now + backoff(row.attempts)
             return "retried"
+        s.add_all(notifications)
         row.status, row.sent_at, row.last_error = SENT, now, None
         return "sent"
 
@@ -488,25 +508,37 @@ def _still_applies(s: Session, row: ReminderSent) -> bool:
     return standing in _SERIES_STANDINGS.get(str(row.payload.get("series")), set())
 
 
-def _send(s: Session, row: ReminderSent, body: Body, message: Message, channels: Channels) -> None:
+def _nothing() -> None:
+    return None
+
+
+def _prepare(
+    s: Session, row: ReminderSent, body: Body, message: Message, channels: Channels
+) -> tuple[list[Notification], Callable[[], None]]:
+    """What delivering `row` writes (in-app notifications) and sends (a call to make outside any
+    transaction); raises DeliveryError when it cannot be delivered at all."""
     audience = Audience(row.payload["audience"])
     channel = Channel(row.channel)
     if channel is Channel.IN_APP:
-        for user_id in _in_app_users(s, audience, body):
-            s.add(Notification(user_id=user_id, body_id=None, title=message.subject[:200], body=message.text))
+        notes = [
+            Notification(user_id=user_id, body_id=None, title=message.subject[:200], body=message.text)
+            for user_id in _in_app_users(s, audience, body)
+        ]
         if audience is Audience.BODY:
-            s.add(Notification(user_id=None, body_id=body.id, title=message.subject[:200], body=message.text))
-    elif channel is Channel.WEBHOOK:
+            notes.append(
+                Notification(user_id=None, body_id=body.id, title=message.subject[:200], body=message.text)
+            )
+        return notes, _nothing
+    if channel is Channel.WEBHOOK:
         if not body.webhook_url:
             raise DeliveryError("该单位未配置群机器人地址")
-        channels.webhooks.send(body.webhook_url, body.webhook_secret, message.subject, message.text)
-    else:
-        to = _email_to(s, audience, body, channels)
-        if not to:
-            raise DeliveryError(f"{AUDIENCE_LABELS[audience]}没有邮箱地址")
-        channels.mailer.send(
-            Message(message.subject, message.text, message.html, to, message.message_id, message.headers)
-        )
+        url, secret = body.webhook_url, body.webhook_secret
+        return [], lambda: channels.webhooks.send(url, secret, message.subject, message.text)
+    to = _email_to(s, audience, body, channels)
+    if not to:
+        raise DeliveryError(f"{AUDIENCE_LABELS[audience]}没有邮箱地址")
+    mail = Message(message.subject, message.text, message.html, to, message.message_id, message.headers)
+    return [], lambda: channels.mailer.send(mail)
 
 
 def _in_app_users(s: Session, audience: Audience, body: Body) -> list[int]:

@@ -1,7 +1,11 @@
-"""The application factory: `uvicorn --factory workflow.web.app:create_app`."""
+"""The application factory: `uvicorn --factory workflow.web.app:create_app`.
+
+Served by `workflow run` / `workflow web` through workflow.cli.serve, which installs the Celery
+dispatcher in each worker process first: the web layer itself does not import the task queue."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import logging
@@ -11,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import anyio.to_thread
+import sqlalchemy.exc
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -36,13 +41,20 @@ SESSION_COOKIE = "wf_session"
 STASHABLE_SUFFIX = "/edit"
 
 
-# Sync endpoints and the session dependency run in anyio's thread pool.  With more threads than
-# database connections, requests holding threads wait for connections while the requests holding
-# connections wait for a thread to close their session: a deadlock until the pool times out.  Keep
-# the threads below the pool (SQLAlchemy's default: 5 + 10 overflow).  A page costs a few ms of
-# CPU and the GIL runs one thread at a time: more threads than a few only add switching (measured
-# with bench/web.py: 12 threads cost ~20 % more CPU per page than 4).
-WORKER_THREADS = 4
+# One concurrency model: every route that touches the database is a plain `def`, run in anyio's
+# thread pool with short transactions; async code only reads the request and in-memory caches.  A
+# thread holds at most one pooled connection at a time, so the threads stay below the pool (SQLite:
+# SQLITE_POOL_SIZE; PostgreSQL: SQLAlchemy's 5 + 10 overflow) and nobody waits on the pool for a
+# connection that a thread waiting for a token holds.  A page costs a few ms of CPU and the GIL
+# runs one thread at a time; the threads beyond a few are for requests waiting on I/O (the SQLite
+# write lock, PDF files).
+WORKER_THREADS = 8
+RETRY_AFTER_SECONDS = 5
+BUSY_ERRORS: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,  # SQLite busy past its timeout, PostgreSQL gone or out of connections
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection within POOL_TIMEOUT_SECONDS
+)
 
 
 @asynccontextmanager
@@ -102,16 +114,6 @@ def create_app(
     return app
 
 
-def create_served_app() -> FastAPI:
-    """The app as `workflow run` serves it, built in each uvicorn worker process: transitions that
-    web requests commit enqueue their follow-up tasks through Celery (the dispatcher is per process,
-    so the supervising process installing it would not reach its workers)."""
-    from workflow.tasks.dispatch import install
-
-    install()
-    return create_app()
-
-
 def _include_routers(app: FastAPI) -> None:
     from workflow.web import (
         api,
@@ -160,6 +162,9 @@ def _install_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
         return _error_page(request, exc.status_code, str(exc.detail))
 
+    for error in BUSY_ERRORS:
+        app.add_exception_handler(error, _busy)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
@@ -169,6 +174,28 @@ def _install_handlers(app: FastAPI) -> None:
 
 def _plain_errors(exc: RequestValidationError) -> list[dict[str, object]]:
     return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    """The database could not be had in time: 503 with Retry-After, never a stack trace.  The failed
+    transaction was rolled back whole; a posted form comes back as hidden fields with a button that
+    posts it again, so nothing the user typed is lost."""
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = "系统繁忙，刚才的操作没有完成，也没有保存任何内容。"
+    if _wants_json(request):
+        return JSONResponse({"detail": "系统繁忙，请稍后重试。"}, 503, headers=headers)
+    refill: list[tuple[str, str]] = []
+    upload = False
+    if request.method == "POST":
+        kind = request.headers.get("content-type", "")
+        upload = kind.startswith("multipart/form-data")
+        if kind.startswith("application/x-www-form-urlencoded"):
+            with contextlib.suppress(Exception):  # a body that cannot be read again: no refill
+                refill = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+    ctx = {"message": message, "refill": refill, "action": request.url.path, "upload": upload}
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, "errors/busy.html", ctx, status_code=503, headers=headers)
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflow.clock import now
 from workflow.db.models import AuditEvent, User
+from workflow.db.session import begin_write
 from workflow.web.deps import DB, MaybeUser, PageUser
 from workflow.web.security import (
     csrf_token,
@@ -61,20 +62,31 @@ def _audit(db: Session, action: str, user: User | None, **details: object) -> No
 
 
 def _check_password(db: Session, username: str, password: str) -> tuple[User | None, str]:
-    """The user if the password is right; otherwise an error message (and the failure is counted)."""
-    user = db.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.is_active:
+    """The user if the password is right; otherwise an error message (and the failure is counted).
+
+    The password is checked (argon2: tens of ms of CPU) with no transaction open; only the counters and
+    the audit event are written, in one short write transaction that the caller commits."""
+    found = db.scalars(select(User).where(User.username == username)).first()
+    db.commit()  # end the read
+    if found is None or not found.is_active:
         verify_password(_DUMMY_HASH, password)
+        begin_write(db)
         _audit(db, "login_failed", None, username=username[:80])
         return None, "用户名或密码错误。"
     at = now()
-    if user.locked_until and user.locked_until > at:
-        _audit(db, "login_locked", user)
+    if found.locked_until and found.locked_until > at:
+        begin_write(db)
+        _audit(db, "login_locked", found)
         return (
             None,
-            f"登录失败次数过多，账户已暂时锁定，请 {minutes_left(user.locked_until, at)} 分钟后再试。",
+            f"登录失败次数过多，账户已暂时锁定，请 {minutes_left(found.locked_until, at)} 分钟后再试。",
         )
-    if not verify_password(user.password_hash, password):
+    right = verify_password(found.password_hash, password)
+    begin_write(db)
+    user = db.get(User, found.id, populate_existing=True)
+    if user is None:
+        return None, "用户名或密码错误。"
+    if not right:
         user.failed_logins += 1
         lock = lock_for(user.failed_logins)
         user.locked_until = at + lock if lock else None
@@ -82,8 +94,9 @@ def _check_password(db: Session, username: str, password: str) -> tuple[User | N
         if lock:
             return None, f"登录失败次数过多，账户已暂时锁定，请 {minutes_left(at + lock, at)} 分钟后再试。"
         return None, "用户名或密码错误。"
-    user.failed_logins = 0
-    user.locked_until = None
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
     _audit(db, "login", user)
     return user, ""
 
@@ -114,6 +127,7 @@ def login(
 
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, user: PageUser, db: DB) -> Response:
+    begin_write(db)
     _audit(db, "logout", user)
     db.commit()
     request.session.clear()

@@ -4,6 +4,7 @@ Every page and API route takes one of `page_user` / `api_user` (or `optional_use
 public pages); roles and scopes are checked by the helpers below, never by hiding links.
 """
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -59,19 +60,17 @@ def _sessions_from(attr: str) -> Any:
 
 
 get_db = _sessions_from("sessions")
-# Pages that only read: no transaction on PostgreSQL, writes refused (workflow.db.session.read_only).
-# The busiest of them (dashboard, report form, review and status pages) are `async def` and do
-# these reads on the event loop: a page is two short statements and a few ms of CPU, so running it
-# to the end beats handing it to a thread that then fights the loop and the other threads for the
-# GIL (bench/web.py at 50 clients: ~30 % less CPU per page, p99 roughly halved).  At most one such
-# page per process holds a connection at a time, so the loop never waits for the pool.
+# Pages that only read: no transaction on PostgreSQL, a snapshot that never takes the write lock on
+# SQLite, writes refused (workflow.db.session.read_only).  Every route that touches the database is
+# a plain `def` run in the thread pool (one concurrency model: no database work on the event loop,
+# nothing awaited inside a transaction); async code here only reads the request and the caches.
 get_read_db = _sessions_from("read_sessions")
 
 DB = Annotated[Session, Depends(get_db)]
 ReadDB = Annotated[Session, Depends(get_read_db)]
 
 # Who is signed in, per session cookie: the user row is cached per process for a few seconds, so a
-# page view does not pay a database round trip for it.  A deactivated user or a changed role takes
+# page view does not pay a database round trip (nor a thread hand-off) for it.  A deactivated user or a changed role takes
 # effect within USER_TTL seconds (the web never changes an existing user; the CLI may).
 USER_TTL = 10.0
 
@@ -80,20 +79,24 @@ class UserCache:
     def __init__(self, sessions: sessionmaker[Session], ttl: float = USER_TTL) -> None:
         self._sessions = sessions
         self._items: dict[int, tuple[float, User | None]] = {}
+        self._loading: dict[int, asyncio.Task[User | None]] = {}
         self.ttl = ttl
 
-    def get(self, uid: int) -> User | None:
+    async def get(self, uid: int) -> User | None:
         """The user, read from the database at most once per TTL and process.
 
-        The read is a primary-key lookup (about a millisecond, every USER_TTL seconds) made right
-        here on the event loop, like the read pages' reads.  With nothing awaited between the
-        look-up and the fill, concurrent requests cannot each read the user: when the read went to
-        a thread, each of a reviewer's 25 concurrent requests read the user again at every expiry
-        (a thread and a new connection each), and the last of them waited 400 ms."""
+        The read runs in the thread pool (no database work on the event loop); requests that arrive
+        while it runs wait for the same read instead of each starting one (a reviewer's 25 concurrent
+        page views at an expiry are one read, not 25)."""
         hit = self._items.get(uid)
         if hit is not None and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
-        return self.load(uid)
+        task = self._loading.get(uid)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self.load, uid))
+            self._loading[uid] = task
+            task.add_done_callback(lambda _t: self._loading.pop(uid, None))
+        return await asyncio.shield(task)  # a client that goes away does not cancel the others' read
 
     def load(self, uid: int) -> User | None:
         """Read the user in a session of its own: the cached object belongs to no request's session."""
@@ -119,7 +122,7 @@ async def _session_user(request: Request) -> User | None:
     if now - seen > idle:
         request.session.pop("uid", None)
         return None
-    user = request.app.state.users.get(int(uid))
+    user = await request.app.state.users.get(int(uid))
     if user is None or not user.is_active:
         request.session.pop("uid", None)
         return None

@@ -8,8 +8,9 @@ the query string, because the form body is not parsed until we know its size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
 
 # Room for the multipart envelope around the file (boundaries, field names, the revision field).
@@ -58,3 +59,11 @@ async def read_upload(request: Request, limit: int) -> Upload:
     except ValueError:
         return Upload(error="表单缺少版本号，请刷新页面后重试。", status=422)
     return Upload(content, file.filename, revision)
+
+
+async def uploaded(request: Request) -> Upload:
+    """The posted file, read on the event loop (no database): a dependency of the sync upload routes."""
+    return await read_upload(request, request.app.state.settings.max_upload_bytes)
+
+
+Uploaded = Annotated[Upload, Depends(uploaded)]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflow.clock import now
 from workflow.db.models import Body, Extension, Jurisdiction, Season, SeasonDeadline, User
+from workflow.db.session import begin_write
 from workflow.domain.bodies import BodyType, infer_body_type
 from workflow.services import audit
 from workflow.web import dashboard
@@ -37,7 +38,7 @@ def pick_season(db: Session, year: int | None) -> Season:
 
 
 @router.get("/admin")
-async def dashboard_page(
+def dashboard_page(
     request: Request,
     user: AdminUser,
     db: ReadDB,
@@ -115,6 +116,7 @@ def add_body(
         jurisdiction_id=jurisdiction_id,
         contact_email=contact_email.strip(),
     )
+    begin_write(db)
     db.add(body)
     try:
         db.flush()
@@ -159,6 +161,7 @@ def add_user(
         jurisdiction_id=int(jurisdiction_id) if role == "reviewer" else None,
         review_stage=review_stage or None,
     )
+    begin_write(db)
     db.add(new)
     try:
         db.flush()
@@ -190,6 +193,7 @@ def add_season(
     internal_review_date: Annotated[date | None, Form()] = None,
 ) -> Response:
     season = Season(report_year=report_year, internal_review_date=internal_review_date)
+    begin_write(db)
     db.add(season)
     try:
         db.flush()
@@ -216,6 +220,7 @@ def set_deadline(
     if db.get(Season, season_id) is None or body_type not in BodyType._value2member_map_:
         raise HTTPException(404, "年度或单位类型不存在。")
     loc = locality.strip() or None
+    begin_write(db)
     row = db.scalars(
         select(SeasonDeadline).where(
             SeasonDeadline.season_id == season_id,
@@ -258,6 +263,7 @@ def grant_extension(
     if not reason.strip():
         flash(request, "延期必须填写理由。", "error")
         return redirect("/admin/seasons")
+    begin_write(db)
     db.add(
         Extension(
             season_id=season_id,

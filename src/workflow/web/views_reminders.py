@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from workflow import holidays
 from workflow.db.models import Body
+from workflow.db.session import begin_write
 from workflow.domain.calendar import HolidayYear, describe_day
 from workflow.domain.reminders import AUDIENCE_LABELS, CHANNEL_LABELS
 from workflow.services import audit
@@ -90,6 +91,7 @@ def save_holidays(
         flash(request, f"未保存：{exc}", "error")
         return redirect(f"/admin/holidays?year={year}")
     holidays.save_year(entry)
+    begin_write(db)
     audit.record(
         db,
         "admin.holidays_save",

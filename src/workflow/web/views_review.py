@@ -73,7 +73,7 @@ def _report_context(request: Request, db: Session, report: ReportRow) -> dict[st
 
 
 @router.get("/review/{report_id}")
-async def review_page(request: Request, report_id: Id, user: ReviewerUser, db: ReadDB) -> Response:
+def review_page(request: Request, report_id: Id, user: ReviewerUser, db: ReadDB) -> Response:
     report = reviewer_for(db, user, report_id)  # in the endpoint: one database checkout per view
     ctx = _report_context(request, db, report)
     db.close()  # the connection goes back to the pool before the page is rendered

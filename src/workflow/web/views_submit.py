@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -17,7 +16,7 @@ from workflow.services.errors import ServiceError, StaleVersion
 from workflow.web import data, findings, forms, pagedata
 from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, ReadDB, SubmitterUser, WriteReport, report_for
 from workflow.web.fragments import tables_html
-from workflow.web.upload import read_upload
+from workflow.web.upload import Uploaded
 from workflow.web.views_common import flash, redirect, render, shown_context
 
 router = APIRouter(include_in_schema=False)
@@ -110,9 +109,7 @@ def _form_page(
 
 
 @router.get("/reports/{report_id}/edit")
-async def edit_form(
-    request: Request, report_id: Id, user: PageUser, db: ReadDB, restore: str = ""
-) -> Response:
+def edit_form(request: Request, report_id: Id, user: PageUser, db: ReadDB, restore: str = "") -> Response:
     report = report_for(db, user, report_id, edit=True)  # in the endpoint: one checkout per view
     if restore:
         stashed = request.app.state.stash.take(restore, request.url.path)
@@ -188,23 +185,27 @@ def save_form(
 
 
 @router.post("/reports/{report_id}/upload")
-async def upload(request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport) -> Response:
-    limit = request.app.state.settings.max_upload_bytes
-    got = await read_upload(request, limit)
-    # Importing and saving run in the thread pool: the import costs CPU and the save may wait for a
-    # row lock, neither of which may stall the event loop (unlike a read page's two short reads).
-    return await run_in_threadpool(_import, request, db, user, report, got)
-
-
-def _import(request: Request, db: Any, user: User, report: ReportRow, got: Any) -> Response:
+def upload(
+    request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport, got: Uploaded
+) -> Response:
+    # The file was read on the event loop (Uploaded); it is parsed here, in the thread pool, before
+    # any transaction opens: only storing the parsed draft takes the write lock.
     if got.error:
         return _form_page(request, db, user, report, status=got.status, flash=got.error, flash_kind="error")
     try:
-        notes = drafts.import_upload(
+        imported = drafts.parse_upload(
+            got.data,
+            got.filename,
+            body_type=report.body.body_type,
+            year=report.season.report_year,
+            body_name=report.body.name,
+        )
+        notes = drafts.store_import(
             db,
             report_id=report.id,
-            data=got.data,
+            imported=imported,
             filename=got.filename,
+            size=len(got.data),
             expected_revision=got.revision,
             actor_id=user.id,
         )
@@ -275,7 +276,7 @@ def correction(
 
 
 @router.get("/reports/{report_id}")
-async def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> Response:
+def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> Response:
     # The scope check runs here, in the endpoint: one database checkout per page view.
     report = report_for(db, user, report_id)
     memo = request.app.state.memo

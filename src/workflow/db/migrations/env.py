@@ -27,10 +27,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from workflow.db.session import make_engine
+    from workflow.db.session import WRITE_OPTION, make_engine
 
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.begin() as conn:
+    with engine.connect() as conn, conn.execution_options(**{WRITE_OPTION: True}).begin():
         _run(conn)
     engine.dispose()
 
