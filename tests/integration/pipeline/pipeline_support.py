@@ -33,6 +33,7 @@ from workflow.db.factories import make_body, make_jurisdiction, make_season, mak
 from workflow.db.models import ReportRow, ReportVersion, ValidationRun
 from workflow.domain.samples import sample_report
 from workflow.embedded import EmbeddedRedis, die_with_parent, stop_process_group
+from workflow.services.accounts import cached_hash
 from workflow.services.drafts import create_report
 from workflow.settings import Settings
 
@@ -154,8 +155,9 @@ def make_district(session: Session, bodies: int = 1) -> District:
     j = make_jurisdiction(session)
     season = make_season(session, YEAR)
     made = [make_body(session, f"西宁市湟中区测试{i + 1}镇人民政府", jurisdiction=j) for i in range(bodies)]
-    submitter = make_user(session, "submitter", body=made[0])
-    reviewer = make_user(session, "reviewer", role="reviewer", jurisdiction=j)
+    pw = cached_hash("demo1234")
+    submitter = make_user(session, "submitter", body=made[0], password_hash=pw)
+    reviewer = make_user(session, "reviewer", role="reviewer", jurisdiction=j, password_hash=pw)
     session.commit()
     return District(season.id, submitter.id, reviewer.id, [b.id for b in made])
 
@@ -176,8 +178,8 @@ def new_report(session: Session, district: District, body_id: int, seed: int = 1
 
 
 def read(session: Session, fn: Callable[[], T]) -> T:
-    """Run a read and end its transaction at once: on SQLite every transaction holds the write lock
-    (BEGIN IMMEDIATE), so a test that polls inside an open transaction would stall the workers."""
+    """Run a read and end its transaction at once: a test that polls sees the workers' commits (a
+    read transaction left open keeps its old snapshot)."""
     session.rollback()
     try:
         return fn()
