@@ -20,19 +20,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     from workflow.db.session import session_factory
-    from workflow.portal.export import export_site
+    from workflow.portal.export import SkippedFile, export_site
     from workflow.settings import get_settings
-    from workflow.storage import ArtifactCorrupted
+
+    def skip(file: SkippedFile) -> None:
+        print(f"跳过 {file.path}：{file.reason}", file=sys.stderr)
 
     base_url = args.base_url or get_settings().base_url.rstrip("/") + "/public"
     out = Path(args.dir)
-    try:
-        with session_factory()() as session:
-            summary = export_site(session, out, base_url=base_url)
-    except ArtifactCorrupted as exc:
-        print(f"导出中止：{exc}", file=sys.stderr)
-        return 1
+    with session_factory()() as session:
+        summary = export_site(session, out, base_url=base_url, on_skip=skip)
     print(
         f"已导出到 {out}：{summary.pages} 个页面，{summary.files} 个文件，共 {summary.bytes / 1024 / 1024:.1f} MB"
     )
+    if summary.skipped:
+        print(
+            f"有 {len(summary.skipped)} 个已发布文件缺失或校验不符，未导出（见上）。"
+            "可运行 workflow rerender 重新生成，或从备份恢复。",
+            file=sys.stderr,
+        )
+        return 1
     return 0

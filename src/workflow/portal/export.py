@@ -1,19 +1,27 @@
 """`workflow export-site DIR`: the whole portal as static files any web server can serve.
 
 Same pages as the live portal (relative links, `index.html` spelled out), the published files copied
-from storage after their SHA-256 is checked (a damaged file stops the export rather than being copied),
-the feed and the sitemap with absolute addresses under `base_url`.
+from storage after their SHA-256 is checked, the feed and the sitemap with absolute addresses under
+`base_url`.  A missing or damaged file is never copied: it is skipped, reported through `on_skip` and
+listed in the summary, and the export goes on with the rest.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from workflow.portal import queries, site
-from workflow.storage import ArtifactStorage, get_storage
+from workflow.storage import ArtifactCorrupted, ArtifactStorage, get_storage
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    path: str  # where it would have been written in the export
+    reason: str
 
 
 @dataclass
@@ -21,10 +29,16 @@ class ExportSummary:
     pages: int = 0
     files: int = 0
     bytes: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
 
 
 def export_site(
-    session: Session, out: Path, *, base_url: str, storage: ArtifactStorage | None = None
+    session: Session,
+    out: Path,
+    *,
+    base_url: str,
+    storage: ArtifactStorage | None = None,
+    on_skip: Callable[[SkippedFile], None] | None = None,
 ) -> ExportSummary:
     storage = storage or get_storage()
     reports = queries.all_published(session)
@@ -61,7 +75,15 @@ def export_site(
             if v is r.latest:
                 write(r.path, site.report_page(r, v, content, link(r.path)))
             for name, info in v.artifacts.items():
-                write(f"{v.path}report.{name}", storage.get(info["path"], sha256=info["sha256"]))
+                try:
+                    data = storage.get(info["path"], sha256=info["sha256"])
+                except ArtifactCorrupted as exc:
+                    skipped = SkippedFile(f"{v.path}report.{name}", f"{exc.message}（{exc.path}）")
+                    summary.skipped.append(skipped)
+                    if on_skip:
+                        on_skip(skipped)
+                    continue
+                write(f"{v.path}report.{name}", data)
     write("feed.xml", site.feed(reports, link("feed.xml")))
     write("sitemap.xml", site.sitemap(reports, link("sitemap.xml")))
     return summary
