@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "workflow.cli.ops",
     "workflow.cli.publish",
     "workflow.cli.reminders",
+    "workflow.cli.backup",
 )
 
 
