@@ -7,12 +7,13 @@ Defaults live in config/defaults.toml, environment variables WORKFLOW_* override
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,12 @@ class Settings(BaseSettings):
     sweeper_period_seconds: float = 30.0
     stuck_after_seconds: float = 60.0
     worker_concurrency: int = 2
+    # Operations (workflow.web.health, workflow.web.metrics): /healthz answers 503 when the oldest
+    # submission still waiting for its checks (submitted / checking) has waited longer than this.
+    health_unchecked_max_seconds: float = Field(300.0, gt=0)
+    # Clients that may read /metrics and /healthz's details without signing in (an administrator's
+    # session always may).  IP networks; empty: administrators only.
+    metrics_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     # Side effects, chosen by configuration
     mailer: Literal["console", "smtp", "memory"] = "console"
     smtp_host: str = "127.0.0.1"
@@ -92,6 +99,18 @@ class Settings(BaseSettings):
         if self.env == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("WORKFLOW_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"WORKFLOW_METRICS_ALLOWED_NETWORKS: {network!r} is not an IP network"
+                ) from None
+        return value
 
     @property
     def published_dir(self) -> Path:

@@ -26,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from workflow.db.session import read_only
 from workflow.settings import Settings, get_settings
+from workflow.web import metrics
 from workflow.web.dashboard import StatusCache
 from workflow.web.deps import LoginRequired, UserCache
 from workflow.web.fragments import FragmentCache
@@ -108,6 +109,7 @@ def create_app(
         same_site="lax",
         https_only=settings.base_url.startswith("https://"),
     )
+    metrics.install(app, settings)  # outermost: counts every request, timed from its first byte
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _include_routers(app)
     _install_handlers(app)
@@ -128,6 +130,7 @@ def _include_routers(app: FastAPI) -> None:
 
     for module in (auth, views_home, views_submit, views_review, views_admin, views_reminders, api, docs):
         app.include_router(module.router)
+    app.include_router(metrics.router)
     try:  # the public portal is the publication engineer's router (issue 5)
         portal = importlib.import_module("workflow.portal")
     except ImportError:
