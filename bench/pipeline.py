@@ -45,6 +45,7 @@ from workflow.db.session import make_engine
 from workflow.domain.samples import sample_report
 from workflow.embedded import EmbeddedRedis, die_with_parent, stop_process_group
 from workflow.services import outbox
+from workflow.services.accounts import cached_hash
 from workflow.services.drafts import create_report
 from workflow.services.submission import submit
 from workflow.settings import Settings
@@ -169,7 +170,7 @@ def _prepare(sessions: sessionmaker[Session], n: int) -> tuple[list[int], int]:
         j = make_jurisdiction(s)
         season = make_season(s, YEAR)
         bodies = [make_body(s, f"西宁市湟中区基准{i + 1}镇人民政府", jurisdiction=j) for i in range(n)]
-        submitter = make_user(s, "bench-submitter")
+        submitter = make_user(s, "bench-submitter", password_hash=cached_hash("demo1234"))
         s.commit()
         ids = [
             create_report(

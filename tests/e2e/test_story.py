@@ -13,6 +13,7 @@ import re
 import pytest
 
 from workflow.db.factories import make_body, make_jurisdiction, make_season, make_user
+from workflow.services.accounts import cached_hash
 
 LUSHAER = "/work/shared/corpus/lushaer_2024.txt"
 pytestmark = pytest.mark.slow
@@ -24,8 +25,16 @@ def district(db):
         home = make_jurisdiction(s, "西宁市湟中区")
         body = make_body(s, "鲁沙尔镇人民政府", code="lushaer", jurisdiction=home)
         make_season(s, 2024)
-        make_user(s, "lushaer", body=body, display_name="鲁沙尔镇 信息公开专干")
-        make_user(s, "reviewer", role="reviewer", jurisdiction=home, display_name="区政务公开办 审核员")
+        pw = cached_hash("demo1234")  # the password the story signs in with
+        make_user(s, "lushaer", body=body, display_name="鲁沙尔镇 信息公开专干", password_hash=pw)
+        make_user(
+            s,
+            "reviewer",
+            role="reviewer",
+            jurisdiction=home,
+            display_name="区政务公开办 审核员",
+            password_hash=pw,
+        )
         s.commit()
         return body.id
 

@@ -8,6 +8,7 @@ from workflow.db.factories import make_body, make_season, make_user
 from workflow.db.models import ReportRow, Season, User
 from workflow.domain.model import Report
 from workflow.services import review
+from workflow.services.accounts import cached_hash
 from workflow.services.checks import run_checks
 from workflow.services.drafts import create_report, save_draft
 from workflow.services.submission import submit
@@ -16,7 +17,7 @@ from workflow.services.submission import submit
 def admin(session: Session) -> User:
     user = session.query(User).filter_by(username="pub-admin").one_or_none()
     if user is None:
-        user = make_user(session, "pub-admin", role="admin")
+        user = make_user(session, "pub-admin", role="admin", password_hash=cached_hash("demo1234"))
         session.commit()
     return user
 

@@ -19,6 +19,7 @@ from workflow.db.models import ReportRow, ReportVersion, ReviewDecision, Validat
 from workflow.db.session import make_engine
 from workflow.domain.samples import sample_report
 from workflow.services import checks, drafts, review, submission
+from workflow.services.accounts import cached_hash
 from workflow.services.errors import AlreadyDecided
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,11 @@ def _reports_in_review(sessions: sessionmaker[Session], n: int) -> tuple[list[in
     """
     with sessions() as s:
         season = make_season(s, 2026)  # body_head, then district_office
-        reviewers = [make_user(s, f"head{i}", role="reviewer", review_stage="body_head").id for i in (1, 2)]
+        pw = cached_hash("demo1234")
+        reviewers = [
+            make_user(s, f"head{i}", role="reviewer", review_stage="body_head", password_hash=pw).id
+            for i in (1, 2)
+        ]
         bodies = [make_body(s, f"第{i}镇人民政府", code=f"t{i}") for i in range(n)]
         s.commit()
         season_id, first_body = season.id, bodies[0]

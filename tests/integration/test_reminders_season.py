@@ -35,6 +35,7 @@ from workflow.holidays import load_calendar, save_year, year_from_mapping
 from workflow.notify.mailer import SmtpMailer
 from workflow.notify.webhooks import HttpWebhookSender
 from workflow.services import reminders as svc
+from workflow.services.accounts import cached_hash
 
 pytestmark = pytest.mark.integration
 TZ_NOW = FixedClock(datetime(2026, 12, 1, 9, 0)).now().tzinfo
@@ -165,8 +166,16 @@ def _seed(session: Session, hooks: WebhookSink) -> dict[str, list[int]]:
     """50 bodies in varied states; returns body ids by group."""
     j = make_jurisdiction(session)
     season = make_season(session, 2026)
-    make_user(session, "office-admin", role="admin", email="admin@example.gov.cn")
-    make_user(session, "reviewer1", role="reviewer", jurisdiction=j, email="reviewer@example.gov.cn")
+    pw = cached_hash("demo1234")
+    make_user(session, "office-admin", role="admin", email="admin@example.gov.cn", password_hash=pw)
+    make_user(
+        session,
+        "reviewer1",
+        role="reviewer",
+        jurisdiction=j,
+        email="reviewer@example.gov.cn",
+        password_hash=pw,
+    )
     groups: dict[str, list[int]] = {
         k: [] for k in ("nothing", "draft", "returned", "review", "done", "extended")
     }

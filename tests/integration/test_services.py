@@ -21,6 +21,7 @@ from workflow.db.models import (
 from workflow.domain.model import Report
 from workflow.domain.samples import sample_report
 from workflow.services import checks, drafts, review, submission
+from workflow.services.accounts import cached_hash
 from workflow.services.errors import (
     AlreadyDecided,
     ImportRejected,
@@ -53,9 +54,10 @@ def world(db, clock, sent) -> World:
     with db.sessions() as s:
         body = make_body(s, BODY, code="lushaer")
         season = make_season(s, 2026)
-        submitter = make_user(s, "lushaer", body=body)
-        head = make_user(s, "head", role="reviewer", review_stage="body_head")
-        office = make_user(s, "office", role="reviewer", review_stage="district_office")
+        pw = cached_hash("demo1234")
+        submitter = make_user(s, "lushaer", body=body, password_hash=pw)
+        head = make_user(s, "head", role="reviewer", review_stage="body_head", password_hash=pw)
+        office = make_user(s, "office", role="reviewer", review_stage="district_office", password_hash=pw)
         s.commit()
         ids = (body.id, season.id, submitter.id, head.id, office.id)
     with db.sessions() as s:
@@ -345,7 +347,9 @@ def test_second_decision_on_the_same_stage_is_already_decided(world: World) -> N
 def test_colleague_at_the_same_stage_was_faster(world: World) -> None:
     w = world
     with w.sessions() as s:
-        head2 = make_user(s, "head2", role="reviewer", review_stage="body_head").id
+        head2 = make_user(
+            s, "head2", role="reviewer", review_stage="body_head", password_hash=cached_hash("demo1234")
+        ).id
         s.commit()
     _submit_and_check(w)
     _decide(w, w.head, "approve")

@@ -16,7 +16,7 @@ from workflow.db.models import AuditEvent, Base, Body, ReportRow, User
 from workflow.domain.model import Report
 from workflow.domain.samples import sample_report
 from workflow.services import checks, drafts, queries, review, seed, submission
-from workflow.services.accounts import verify_password
+from workflow.services.accounts import cached_hash, verify_password
 from workflow.services.outbox import enqueue_after_commit
 
 pytestmark = pytest.mark.integration
@@ -78,8 +78,9 @@ def test_reviewer_queue_follows_the_stage(db, clock, sent) -> None:
     with db.sessions() as s:
         body = make_body(s, "多巴镇人民政府")
         season = make_season(s, 2026)
-        head = make_user(s, "head", role="reviewer", review_stage="body_head")
-        office = make_user(s, "office", role="reviewer", review_stage="district_office")
+        pw = cached_hash("demo1234")
+        head = make_user(s, "head", role="reviewer", review_stage="body_head", password_hash=pw)
+        office = make_user(s, "office", role="reviewer", review_stage="district_office", password_hash=pw)
         s.commit()
         content = sample_report(random.Random(5), body_name=body.name, year=2026)
         rid = drafts.create_report(s, body_id=body.id, season_id=season.id, actor_id=None, content=content)

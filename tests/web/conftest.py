@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from workflow.db.factories import make_body, make_jurisdiction, make_season, make_user
 from workflow.domain.samples import sample_report
 from workflow.services import drafts
+from workflow.services.accounts import cached_hash
 from workflow.settings import Settings
 from workflow.web.app import create_app
 
@@ -57,12 +58,13 @@ def world(db) -> World:
         other = make_body(s, "多巴镇人民政府", code="duoba", jurisdiction=home)
         remote = make_body(s, "东关大街街道办事处", code="dongguan", jurisdiction=far)
         season = make_season(s, 2024)
+        pw = cached_hash(PASSWORD)
         users = {
-            "clerk": make_user(s, "lushaer", body=ours),
-            "other_clerk": make_user(s, "duoba", body=other),
-            "reviewer": make_user(s, "reviewer", role="reviewer", jurisdiction=home),
-            "far_reviewer": make_user(s, "far_reviewer", role="reviewer", jurisdiction=far),
-            "admin": make_user(s, "admin", role="admin"),
+            "clerk": make_user(s, "lushaer", body=ours, password_hash=pw),
+            "other_clerk": make_user(s, "duoba", body=other, password_hash=pw),
+            "reviewer": make_user(s, "reviewer", role="reviewer", jurisdiction=home, password_hash=pw),
+            "far_reviewer": make_user(s, "far_reviewer", role="reviewer", jurisdiction=far, password_hash=pw),
+            "admin": make_user(s, "admin", role="admin", password_hash=pw),
         }
         ids = {k: u.id for k, u in users.items()} | {"ours": ours.id, "other": other.id, "far": remote.id}
         s.commit()

@@ -56,22 +56,22 @@ def make_user(
     session: Session,
     username: str | None = None,
     *,
+    password_hash: str,
     role: str = "submitter",
-    password: str = "demo1234",
     body: Body | None = None,
     jurisdiction: Jurisdiction | None = None,
     review_stage: str | None = None,
     display_name: str = "",
     email: str = "",
 ) -> User:
-    from workflow.services.accounts import cached_hash
-
+    """`password_hash` comes from the caller (workflow.services.accounts hashes): the database layer
+    stores users, it does not know how passwords are hashed."""
     if role == "reviewer" and jurisdiction is None:
         jurisdiction = make_jurisdiction(session)
     user = User(
         username=username or f"user{next(_seq)}",
         display_name=display_name or (username or ""),
-        password_hash=cached_hash(password),
+        password_hash=password_hash,
         email=email,
         role=role,
         body_id=body.id if body else None,
