@@ -8,7 +8,7 @@
 Creates a scratch database (`--database`, default wf_bench_<random>) on the server, migrates it,
 seeds a district of `--bodies` bodies (60 % with a report: drafts, reports in review with a
 validation run, published), runs VACUUM ANALYZE (no autovacuum pass during the first page), starts
-`uvicorn --factory workflow.web.app:create_served_app` (as `workflow run` serves it, production
+`uvicorn --factory workflow.cli.serve:served_app` (as `workflow run` serves it, production
 settings, `--workers` processes, no access log) as a subprocess against it, signs each role in
 through the login form, and loads each page (`--pages`, default all) from `--clients` concurrent
 keep-alive connections (closed loop: a client sends its next request when the previous answer
@@ -211,7 +211,7 @@ def start_server(url: str, port: int, workers: int, data_dir: Path) -> subproces
         "-m",
         "uvicorn",
         "--factory",
-        "workflow.web.app:create_served_app",  # as `workflow run` serves it
+        "workflow.cli.serve:served_app",  # as `workflow run` serves it
         "--host",
         "127.0.0.1",
         "--port",

@@ -99,7 +99,7 @@ def _fresh_process(**_: Any) -> None:
     """
     from workflow.tasks.dispatch import install
 
-    install()
+    install(app)
     _warm_up()
 
 

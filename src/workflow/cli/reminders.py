@@ -69,11 +69,12 @@ def _as_json(p: Planned) -> dict[str, object]:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    from workers.celery_app import app as celery_app
     from workflow.db.session import session_factory
     from workflow.services.reminders import scan
     from workflow.tasks.dispatch import install
 
-    install()  # follow-up tasks of what this commits go to the workers now, not at the next sweep
+    install(celery_app)  # follow-up tasks of what this commits go to the workers now, not at the next sweep
     r = scan(session_factory())
     print(
         f"{r.as_of.isoformat()}：新增 {r.enqueued}，已发送 {r.sent}，待重试 {r.retried}，失败 {r.failed}，跳过 {r.skipped}"

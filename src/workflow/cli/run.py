@@ -80,10 +80,11 @@ def _exec(argv: list[str]) -> int:
 
 
 def serve_web(settings: Settings) -> int:
+    """uvicorn builds the app in each worker process with workflow.cli.serve (Celery dispatcher included)."""
     import uvicorn
 
     uvicorn.run(
-        "workflow.web.app:create_served_app", factory=True, host=settings.web_host,
+        "workflow.cli.serve:served_app", factory=True, host=settings.web_host,
         port=settings.web_port, workers=settings.web_workers, proxy_headers=True, log_level="info",
     )  # fmt: skip
     return 0
