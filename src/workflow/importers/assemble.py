@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from workflow.domain.formats import FORMATS, TABLE_SECTION, FormatId
 from workflow.domain.model import BLANK_MARKERS
@@ -19,7 +18,7 @@ from . import labels as L
 from .finish import finish
 from .grid import fit, where
 from .header import looks_like_title
-from .types import ImportFailure, ImportNote, ImportResult
+from .types import ImportFailure, ImportNote, ImportResult, RawRow, Walk
 
 Block = str | list[str]
 
@@ -61,36 +60,6 @@ def _kind(cell: str) -> int:
             _KINDS[""] = _BLANK
         _KINDS[cell] = kind
     return kind
-
-
-@dataclass(slots=True)
-class RawRow:
-    table: str
-    key: str
-    label: str  # as written
-    cells: list[str]
-    index: int  # the table row's position among all rows, for notes
-
-    @property
-    def where(self) -> str:
-        return where(self.table, self.index)
-
-
-@dataclass(slots=True)
-class Walk:
-    """What the walk over the blocks found, before cells are mapped to columns."""
-
-    title: str | None = None
-    preamble: list[str] = field(default_factory=list)
-    titles: dict[int, str | None] = field(default_factory=dict)
-    lines: dict[int, list[str]] = field(default_factory=dict)
-    rows: list[RawRow] = field(default_factory=list)
-    extra: dict[str, list[str]] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
-    t4_labels: dict[str, str] = field(default_factory=dict)
-    markers19: list[str] = field(default_factory=list)
-    markers21: int = 0
-    notes: list[ImportNote] = field(default_factory=list)
 
 
 class _Walker:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TYPE_CHECKING
 
 from workflow.domain.bodies import infer_body_type
 from workflow.domain.formats import FORMATS, TABLE_NAMES, ColumnDef, FormatId, format_for_year
@@ -12,10 +11,7 @@ from workflow.domain.model import Cell, Header, Report, Section, Table
 
 from . import header as H
 from .grid import fit
-from .types import ImportNote, ImportResult
-
-if TYPE_CHECKING:
-    from .assemble import RawRow, Walk
+from .types import ImportNote, ImportResult, RawRow, Walk
 
 _DIGITS_ONLY = re.compile(r"^[0-9\s]+$")
 _COLUMNS: dict[tuple[FormatId, str, str], tuple[ColumnDef, ...]] = {
