@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.db.models import ReportRow, Season
 from workflow.domain.formats import format_for_year
 from workflow.domain.model import Report, empty_report
-
-if TYPE_CHECKING:
-    from workflow.web.pagedata import Comment  # pagedata imports this module
 
 
 def draft_of(report: ReportRow) -> Report:
@@ -29,10 +24,3 @@ def draft_of(report: ReportRow) -> Report:
 
 def open_seasons(db: Session) -> list[Season]:
     return list(db.scalars(select(Season).order_by(Season.report_year.desc())))
-
-
-def comments_by_section(items: list[Comment]) -> dict[int | None, list[Comment]]:
-    out: dict[int | None, list[Comment]] = {}
-    for c in items:
-        out.setdefault(c.section, []).append(c)
-    return out

@@ -214,6 +214,13 @@ class Comment:
     at: datetime
 
 
+def comments_by_section(items: list[Comment]) -> dict[int | None, list[Comment]]:
+    out: dict[int | None, list[Comment]] = {}
+    for c in items:
+        out.setdefault(c.section, []).append(c)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     id: int

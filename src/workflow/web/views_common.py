@@ -7,9 +7,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from workflow.web import data
 from workflow.web.fragments import tables_html
-from workflow.web.pagedata import Shown
+from workflow.web.pagedata import Shown, comments_by_section
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
@@ -40,7 +39,7 @@ def shown_context(request: Request, s: Shown) -> dict[str, Any]:
         "run": s.run,
         "findings": s.run.findings if s.run else [],
         "explained": s.facts.explained,
-        "comments": data.comments_by_section(s.facts.comments),
+        "comments": comments_by_section(s.facts.comments),
         "decisions": s.facts.decisions,
         "tables": tables_html(request, s.view_key, spec=s.content.spec, values=s.values, at=s.at, errors={}),
     }
