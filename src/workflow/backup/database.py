@@ -48,27 +48,6 @@ def backend_of(url: str) -> str:
     return name
 
 
-def take_snapshot(url: str, workdir: Path) -> Snapshot:
-    if backend_of(url) == "sqlite":
-        from workflow.backup import sqlite
-
-        return sqlite.snapshot(url, workdir)
-    from workflow.backup import postgres
-
-    return postgres.snapshot(url, workdir)
-
-
-def restore_snapshot(url: str, dump: Path) -> None:
-    if backend_of(url) == "sqlite":
-        from workflow.backup import sqlite
-
-        sqlite.restore(url, dump)
-    else:
-        from workflow.backup import postgres
-
-        postgres.restore(url, dump)
-
-
 def read_contents(conn: Connection, snap: Snapshot) -> Snapshot:
     """Fill in the revision, the counts and the referenced artifacts from `conn`'s snapshot."""
     if not inspect(conn).has_table("alembic_version"):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workflow.backup import archive
+from workflow.backup import archive, postgres, sqlite
 from workflow.backup.database import (
     BACKEND_LABELS,
     Snapshot,
@@ -17,8 +17,6 @@ from workflow.backup.database import (
     describe,
     engine_for,
     occupied,
-    restore_snapshot,
-    take_snapshot,
 )
 from workflow.backup.errors import BackupError
 from workflow.clock import now
@@ -171,3 +169,17 @@ def _check_counts(manifest: dict[str, Any], url: str) -> None:
     wrong = [f"{t}：应为 {n}，实为 {counts.get(t)}" for t, n in expected.items() if counts.get(t) != n]
     if wrong:
         raise BackupError("恢复后核对记录数不符：" + "；".join(wrong))
+
+
+# The backends import database.py (Snapshot, read_contents): choosing one is done here, above both.
+def take_snapshot(url: str, workdir: Path) -> Snapshot:
+    if backend_of(url) == "sqlite":
+        return sqlite.snapshot(url, workdir)
+    return postgres.snapshot(url, workdir)
+
+
+def restore_snapshot(url: str, dump: Path) -> None:
+    if backend_of(url) == "sqlite":
+        sqlite.restore(url, dump)
+    else:
+        postgres.restore(url, dump)
