@@ -10,15 +10,14 @@ import re
 from html import unescape
 
 import pytest
+from conftest import Browser
 from sqlalchemy.orm import sessionmaker
+from test_bad_input import _form
 
 from workflow.db.models import ReportRow
 from workflow.db.session import make_engine
 from workflow.settings import Settings
 from workflow.web.app import create_app
-
-from conftest import Browser
-from test_bad_input import _form
 
 pytestmark = pytest.mark.both_backends
 
