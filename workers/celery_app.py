@@ -32,6 +32,15 @@ TASK_ROUTES = {
 # task runs; the sweeper re-enqueues stuck work much sooner, and tasks are idempotent.
 VISIBILITY_TIMEOUT_SECONDS = 900
 
+# A Redis that is down or unreachable must cost a web request about a second, not the kernel's TCP
+# connect timeout (minutes, for a host that is off) or forever (a server that accepts but never
+# answers): connects give up after BROKER_CONNECT_TIMEOUT, reads after BROKER_READ_TIMEOUT.  The read
+# timeout stays above kombu's 1 s BRPOP poll, so an idle worker never times out; keepalive finds a
+# connection that a restarted or vanished server left half-open.  The worker and beat reconnect by
+# themselves when Redis is back (and `workflow run` restarts them if they exit).
+BROKER_CONNECT_TIMEOUT = 1.0
+BROKER_READ_TIMEOUT = 2.0
+
 
 def redis_base_url(settings: Settings) -> str:
     if settings.redis_url:
@@ -53,7 +62,12 @@ def with_db(url: str, offset: int) -> str:
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     base = redis_base_url(settings)
-    transport: dict[str, Any] = {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
+    transport: dict[str, Any] = {
+        "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
+        "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+        "socket_timeout": BROKER_READ_TIMEOUT,
+        "socket_keepalive": True,
+    }
     if settings.redis_key_prefix:
         transport["global_keyprefix"] = settings.redis_key_prefix
     return {

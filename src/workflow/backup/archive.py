@@ -133,7 +133,17 @@ def _readable() -> Iterator[None]:
     try:
         yield
     except _READ_ERRORS as exc:
-        raise BackupError(f"备份文件已损坏或不是 tar.gz 格式，无法读取（{exc}），未做任何恢复。") from exc
+        if isinstance(exc, EOFError):
+            reason = "文件不完整，可能被截断"
+        elif isinstance(exc, tarfile.ReadError):
+            reason = "无法识别的文件格式"
+        else:
+            reason = f"数据校验失败：{_first_line(exc)}"
+        raise BackupError(f"备份文件已损坏或不是 tar.gz 格式，无法读取（{reason}），未做任何恢复。") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(":：")
 
 
 def _members(archive: Path) -> Iterator[tuple[str, IO[bytes]]]:
@@ -147,6 +157,10 @@ def _members(archive: Path) -> Iterator[tuple[str, IO[bytes]]]:
             stream = tar.extractfile(info)
             assert stream is not None  # a regular file (checked above)
             yield name, stream
+        # Read the compressed stream to its end: gzip checks its CRC there (damage after what tar took
+        # for its end-of-archive marker would otherwise go unseen).
+        while tar.fileobj is not None and tar.fileobj.read(CHUNK):
+            pass
 
 
 def _safe_name(info: tarfile.TarInfo) -> str:

@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_backup(args: argparse.Namespace) -> int:
     from workflow.backup import BackupError, backup
+    from workflow.backup.database import BACKEND_LABELS
     from workflow.settings import get_settings
 
     settings = get_settings()
@@ -41,8 +42,15 @@ def run_backup(args: argparse.Namespace) -> int:
     for warning in summary.warnings:
         print(f"警告：{warning}", file=sys.stderr)
     m = summary.manifest
-    print(f"已备份到 {args.file}（{summary.size / 1024 / 1024:.1f} MB）")
-    print(f"  数据库：{m['backend']}，结构版本 {m['schema_revision']}；{_counts(m['counts'])}")
+    size = (
+        f"{summary.size / 1024 / 1024:.1f} MB"
+        if summary.size >= 1024 * 1024
+        else f"{summary.size / 1024:.0f} KB"
+    )
+    print(f"已备份到 {args.file}（{size}）")
+    print(
+        f"  数据库：{BACKEND_LABELS[m['backend']]}，结构版本 {m['schema_revision']}；{_counts(m['counts'])}"
+    )
     print(f"  已发布文件：{m['files']['count']} 个")
     return 0
 

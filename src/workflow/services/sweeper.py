@@ -5,6 +5,11 @@ The database is the source of truth, the queue only a hint.  A report that has s
 under the current catalog gets `check_report` again; an approved report without a publication of its
 latest version gets `publish_report` again.  Both tasks are idempotent, so a duplicate (the original
 message was only slow) costs one no-op.  Messages go out through the outbox, after this transaction.
+
+When the broker (re)started less than `stuck_after_seconds` ago (`broker_uptime_seconds`, read by the
+task), work older than the broker is re-enqueued at once: a restarted Redis lost what was queued (the
+embedded one keeps nothing), and what was submitted while it was down could not be sent at all.  So
+checks catch up within one sweeper period of Redis coming back, not only once they look stuck.
 """
 
 from __future__ import annotations
@@ -70,9 +75,19 @@ def stuck_publications(session: Session, cutoff: datetime) -> list[int]:
     return list(session.scalars(q))
 
 
-def sweep_stuck(session: Session, *, stuck_after_seconds: float, now: datetime | None = None) -> SweepResult:
+def sweep_stuck(
+    session: Session,
+    *,
+    stuck_after_seconds: float,
+    now: datetime | None = None,
+    broker_uptime_seconds: float | None = None,
+) -> SweepResult:
     """Find stuck work and enqueue it (sent when the caller commits)."""
-    cutoff = (now or clock_now()) - timedelta(seconds=stuck_after_seconds)
+    now = now or clock_now()
+    cutoff = now - timedelta(seconds=stuck_after_seconds)
+    if broker_uptime_seconds is not None and broker_uptime_seconds < stuck_after_seconds:
+        # Everything from before the broker's start (uptime is whole seconds: one more to be sure).
+        cutoff = max(cutoff, now - timedelta(seconds=broker_uptime_seconds + 1))
     result = SweepResult(stuck_checks(session, cutoff), stuck_publications(session, cutoff))
     for version_id in result.checks:
         enqueue_after_commit(session, "check_report", version_id=version_id)

@@ -97,8 +97,12 @@ def _mark_published(session: Session, report_id: int) -> bool:
 def sweep_stuck(self: WorkflowTask) -> dict[str, list[int]]:
     from workflow.services.sweeper import sweep_stuck as sweep
     from workflow.settings import get_settings
+    from workflow.tasks.dispatch import broker_uptime
 
+    uptime = broker_uptime(self.app)  # a Redis that just (re)started: re-enqueue what it lost at once
     with _session() as session:
-        result = sweep(session, stuck_after_seconds=get_settings().stuck_after_seconds)
+        result = sweep(
+            session, stuck_after_seconds=get_settings().stuck_after_seconds, broker_uptime_seconds=uptime
+        )
         session.commit()  # the outbox sends the re-enqueued tasks after this commit
     return result.to_dict()
