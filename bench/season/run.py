@@ -85,6 +85,7 @@ class Options:
     redis: str = DEFAULT_REDIS
     keep: bool = False
     workers: int = 2  # web processes with --backend postgres (docker-compose's value)
+    work_dir: Path | None = None  # where the run's data directory is made (default: the system's temp)
 
 
 @dataclass
@@ -160,7 +161,7 @@ class Stack:
 
 def prepare(opts: Options) -> Stack:
     """A fresh data directory (and database); the server's environment."""
-    data_dir = Path(tempfile.mkdtemp(prefix=f"season-{opts.backend}-"))
+    data_dir = Path(tempfile.mkdtemp(prefix=f"season-{opts.backend}-", dir=opts.work_dir))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKFLOW_")}
@@ -186,12 +187,10 @@ def prepare(opts: Options) -> Stack:
         admin.dispose()
     db_url = make_url(opts.server).set(database=name).render_as_string(hide_password=False)
     prefix = f"season-{uuid.uuid4().hex[:8]}:"
-    env |= {
-        "WORKFLOW_DATABASE_URL": db_url,
-        "WORKFLOW_REDIS_URL": opts.redis,
-        "WORKFLOW_REDIS_KEY_PREFIX": prefix,
-        "WORKFLOW_WEB_WORKERS": str(opts.workers),
-    }
+    env |= {"WORKFLOW_DATABASE_URL": db_url, "WORKFLOW_WEB_WORKERS": str(opts.workers)}
+    if not opts.redis:  # PostgreSQL with workflow run's embedded Redis
+        return Stack(data_dir, env, db_url, base, opts.server, name)
+    env |= {"WORKFLOW_REDIS_URL": opts.redis, "WORKFLOW_REDIS_KEY_PREFIX": prefix}
     return Stack(data_dir, env, db_url, base, opts.server, name, opts.redis, prefix)
 
 
@@ -510,7 +509,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bodies", type=int, default=0, help="bodies to seed (default max(120, users))")
     ap.add_argument("--published", type=int, default=12, help="last year's reports published for the portal")
     ap.add_argument("--server", default=os.environ.get("WORKFLOW_TEST_DATABASE_URL") or DEFAULT_SERVER)
-    ap.add_argument("--redis", default=DEFAULT_REDIS, help="postgres backend: the broker (own key prefix)")
+    ap.add_argument(
+        "--redis",
+        default=DEFAULT_REDIS,
+        help="postgres backend: the broker, with a key prefix of the run's own ('' = embedded Redis)",
+    )
     ap.add_argument("--workers", type=int, default=2, help="postgres backend: web processes")
     ap.add_argument(
         "--out", type=Path, nargs="?", const=RESULTS, help="write the output to DIR/<backend>-<users>.txt"
