@@ -104,7 +104,11 @@ class EmbeddedRedis:
             "--logfile", str(self.directory / "redis.log"), "--databases", "16",
         ]  # fmt: skip
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
-        self._wait_ready(timeout)
+        try:
+            self._wait_ready(timeout)
+        except BaseException:  # never leave a server behind that we will not stop
+            self.stop()
+            raise
         self.url_file.write_text(self.url, encoding="utf-8")
         return self.url
 
@@ -134,7 +138,8 @@ class EmbeddedRedis:
             self.url_file.unlink()
 
     def restart(self, down_seconds: float = 0.0) -> None:
-        """Stop and start again on the same port: every queued message is dropped (tests use this)."""
+        """Stop and start again on the same port: every queued message is dropped (tests use this;
+        `workflow run` starts a crashed server again the same way, so its clients find it where it was)."""
         self.stop()
         time.sleep(down_seconds)
         self.start()

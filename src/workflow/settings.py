@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     sweeper_period_seconds: float = 30.0
     stuck_after_seconds: float = 60.0
     worker_concurrency: int = 2
+    # `workflow run` restarts a child that exits (worker, beat, web, the embedded Redis) after a pause
+    # that starts here and doubles per quick exit in a row, up to the maximum; a child that ran for
+    # `supervisor_stable_seconds` before it exited starts again from the first pause.
+    supervisor_backoff_seconds: float = Field(1.0, gt=0)
+    supervisor_backoff_max_seconds: float = Field(60.0, gt=0)
+    supervisor_stable_seconds: float = Field(60.0, ge=0)
     # Operations (workflow.web.health, workflow.web.metrics): /healthz answers 503 when the oldest
     # submission still waiting for its checks (submitted / checking) has waited longer than this.
     health_unchecked_max_seconds: float = Field(300.0, gt=0)
