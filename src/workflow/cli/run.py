@@ -144,11 +144,12 @@ def _seed_if_empty(seed_module: Any, settings: Settings) -> list[tuple[str, str,
     from sqlalchemy import func, select
 
     from workflow.db.models import User
-    from workflow.db.session import session_factory
+    from workflow.db.session import begin_write, session_factory
 
     with session_factory()() as session:
         if session.scalar(select(func.count()).select_from(User)):
             return list(getattr(seed_module, "DEMO_LOGINS", []))
+        begin_write(session)
         print("导入演示数据…", flush=True)
         seed_module.seed_demo(session, settings.demo_corpus_dir)
         session.commit()
