@@ -22,7 +22,7 @@ $(BIN)/python:
 # upgrade above), and --no-compile leaves byte-compiling to the modules actually imported.
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	@echo "安装依赖（首次约 30 秒）…"
-	@$(PIP) install -q --no-compile -e .
+	@$(PIP) install -qq --no-compile -e .
 	@bash scripts/system-deps.sh run
 	@touch $@
 
