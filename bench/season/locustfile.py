@@ -29,6 +29,7 @@ import os
 import random
 import re
 import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,11 @@ from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
 TIMEOUT = 30  # seconds: a request that takes longer is a failure
+# A connection idle this long is closed before the next request, as the server will have closed it
+# (uvicorn's keep-alive timeout is 5 s; every think time is longer).  Otherwise a request sent just as
+# the server closes its end is reset, which a browser retries without the user noticing but requests
+# reports as a failure: an artifact of the load generator, not an answer of the server.
+IDLE_CLOSE = 2.0
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 STATE = re.compile(r'id="report-state">([^<]+)<')
 EDITABLE_LABELS = {"草稿": "draft", "已退回": "returned", "校验未通过，待修改": "needs_fixes"}
@@ -147,6 +153,8 @@ class SeasonUser(HttpUser):
     ) -> tuple[int, str]:
         """One request, judged: (status, text); status 0 when no answer came (timeout, reset)."""
         kw.setdefault("allow_redirects", False)
+        if time.monotonic() - getattr(self, "_last_answer", 0.0) > IDLE_CLOSE:
+            self.client.close()  # a fresh connection after thinking (the pool reconnects on demand)
         with self.client.request(method, path, name=name, timeout=TIMEOUT, catch_response=True, **kw) as resp:
             status = resp.status_code or 0
             text = resp.text if status else ""
@@ -160,6 +168,7 @@ class SeasonUser(HttpUser):
                 resp.failure(f"{status} without {check!r}: {_summary(text)}")
             else:
                 resp.success()
+        self._last_answer = time.monotonic()
         return status, text
 
     def sign_in(self, username: str) -> bool:
