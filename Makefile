@@ -15,7 +15,7 @@ $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python >= 3.11)"; exit 1; }
 	@echo "创建虚拟环境 $(VENV)…"
 	@$(PYTHON) -m venv $(VENV)
-	@$(PIP) install -q --upgrade pip || true
+	@$(PIP) install -qq --upgrade pip || true
 
 # Running: the package and its dependencies, CJK fonts and HarfBuzz's subsetter for the PDFs.  First start
 # matters here: a current pip resolves in less than half the CPU time of the one venv bundles (hence the
