@@ -41,9 +41,9 @@ _FULLWIDTH_DIGITS: Final = str.maketrans("０１２３４５６７８９．－�
 
 @dataclass(slots=True, unsafe_hash=True)
 class Cell:
-    """One table cell: what was written, and its number if it is one.  Immutable by convention: its
-    __init__ is written out and the class not frozen, so that mypyc compiles the constructor
-    (scripts/build_native.py); importers make hundreds of cells per report."""
+    """One table cell: what was written, and its number if it is one.  Immutable by convention: the
+    class is not frozen, since frozen's object.__setattr__ slows the constructor and importers make
+    hundreds of cells per report."""
 
     raw: str
     value: Number | None

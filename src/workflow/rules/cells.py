@@ -126,7 +126,7 @@ def grid(ctx: Context, table_id: str) -> Grid | None:
 
 
 def _read(table: Table, layout: _Layout) -> Grid:
-    # One typed loop (compiled by mypyc, scripts/build_native.py): every value in format order, and
+    # One loop: every value in format order, and
     # whether each is acceptable for its column kind, stopping at the first missing row or cell.
     rows = table.rows
     kinds = layout.flat_kinds

@@ -28,10 +28,9 @@ SEVERITY_LABELS: Final = {Severity.ERROR: "错误", Severity.WARNING: "警告", 
 SEVERITY_ORDER: Final = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTICE: 2}
 
 
-# The value classes below are dataclasses (eq, repr) with their __init__ written out and without
-# frozen=True: mypyc compiles a written-out __init__, while a generated one (and frozen's
-# object.__setattr__) runs interpreted — a measurable share of validate-only.  Treat them as immutable
-# (hence unsafe_hash: they stay hashable, as they were when frozen).
+# The value classes below are dataclasses (eq, repr) without frozen=True: frozen's object.__setattr__
+# per field is a measurable share of validate-only.  Treat them as immutable (hence unsafe_hash: they
+# stay hashable, as they were when frozen).
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -133,9 +133,7 @@ def statement_before(keywords: str, *, unit: str = "件", gap: int = 4) -> re.Pa
     return re.compile(rf"(?<![\d.])(\d+){re.escape(unit)}[^\d{BREAKS}]{{0,{gap}}}?(?:{keywords})")
 
 
-@dataclass(
-    slots=True, unsafe_hash=True
-)  # not frozen, and __init__ written out: compiled by mypyc (see engine.Locator)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen (see engine.Locator)
 class Found:
     """The numbers a statement was found with, and in which sections."""
 
