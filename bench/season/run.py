@@ -496,8 +496,19 @@ class Output:
 
 
 def machine() -> str:
+    """When, the load average, and what else was busy on the machine (other work skews the figures)."""
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    return f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}; uptime: {up}; {os.cpu_count()} CPUs"
+    ps = subprocess.run(
+        ["ps", "-eo", "pid=,pcpu=,args=", "--sort=-pcpu"], capture_output=True, text=True
+    ).stdout.splitlines()
+    rows = [r for r in (line.split(None, 2) for line in ps) if len(r) == 3]
+    busy = [
+        f"{cpu}% {args[:100]}" for pid, cpu, args in rows if int(pid) != os.getpid() and float(cpu) >= 5.0
+    ][:6]
+    head = f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}; uptime: {up}; {os.cpu_count()} CPUs"
+    if not busy:
+        return head + "\n  no other process above 5 % CPU (ps: CPU over the process's life)"
+    return head + "".join(f"\n  busy (ps: CPU over the process's life): {b}" for b in busy)
 
 
 def main(argv: list[str] | None = None) -> int:
