@@ -17,7 +17,9 @@ Each run (each step of --find-max):
    why); postgres: WORKFLOW_DATABASE_URL, WORKFLOW_REDIS_URL and WORKFLOW_WEB_WORKERS=2 as in
    docker-compose;
 4. runs locust headless (bench/season/locustfile.py) with --users people ramping up at --spawn-rate
-   per second (default: all in a quarter of the run) for --duration seconds;
+   per second (default 2: a sign-in costs ~0.2 s of CPU for argon2, and a district's people do not
+   all sign in within the same seconds), then holds them for --duration seconds (the run lasts
+   users / spawn rate + duration);
 5. prints per kind of request: count, failures, p50/p95/p99 (locust's, rounded to 2 significant
    digits above 100 ms), the failures by message, and the server log's tracebacks;
 6. waits up to 60 s for every version submitted during the run to have a validation run `done`, and
@@ -78,7 +80,7 @@ class Options:
     backend: str = "embedded"
     users: int = 100
     duration: float = 120
-    spawn_rate: float = 0.0  # 0: users / (duration / 4)
+    spawn_rate: float = 2.0  # people starting per second
     bodies: int = 0  # 0: max(120, users)
     published: int = 12
     server: str = DEFAULT_SERVER
@@ -261,10 +263,11 @@ def accounts(users: int) -> tuple[int, int]:
 
 def run_locust(stack: Stack, opts: Options, manifest: Path) -> Path:
     prefix = stack.data_dir / "locust"
-    rate = opts.spawn_rate or max(1.0, opts.users / max(1.0, opts.duration / 4))
+    rate = opts.spawn_rate
+    total = math.ceil(opts.users / rate + opts.duration)  # the ramp-up, then --duration at full strength
     cmd = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-        "-u", str(opts.users), "-r", f"{rate:g}", "-t", f"{int(opts.duration)}s",
+        "-u", str(opts.users), "-r", f"{rate:g}", "-t", f"{total}s",
         "--host", stack.base, "--csv", str(prefix), "--only-summary", "--stop-timeout", "10",
         "--loglevel", "WARNING", "--exit-code-on-error", "0",
     ]  # fmt: skip
@@ -444,7 +447,7 @@ def verdicts(r: Result) -> list[tuple[str, bool]]:
 def describe(r: Result) -> list[str]:
     o = r.options
     lines = [
-        f"backend {o.backend}, {o.users} users, {o.duration:g} s"
+        f"backend {o.backend}, {o.users} users (starting {o.spawn_rate:g}/s), then {o.duration:g} s at full strength"
         + (f", {o.workers} web processes" if o.backend == "postgres" else ", 1 web process"),
         f"load average before {r.load_before}, after {r.load_after} ({os.cpu_count()} CPUs)",
         "",
@@ -515,8 +518,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--backend", choices=("embedded", "postgres"), default="embedded")
     ap.add_argument("--users", type=int, default=100)
-    ap.add_argument("--duration", type=float, default=120, help="seconds of load (default 120)")
-    ap.add_argument("--spawn-rate", type=float, default=0.0, help="users started per second")
+    ap.add_argument(
+        "--duration",
+        type=float,
+        default=120,
+        help="seconds at full strength, after the ramp-up (default 120)",
+    )
+    ap.add_argument("--spawn-rate", type=float, default=2.0, help="users started per second (default 2)")
     ap.add_argument("--bodies", type=int, default=0, help="bodies to seed (default max(120, users))")
     ap.add_argument("--published", type=int, default=12, help="last year's reports published for the portal")
     ap.add_argument("--server", default=os.environ.get("WORKFLOW_TEST_DATABASE_URL") or DEFAULT_SERVER)
@@ -558,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     held, summary = 0, []
     for users in steps:
         say(f"\n== {users} users")
-        opts = Options(**(base.__dict__ | {"users": users, "spawn_rate": 0.0}))
+        opts = Options(**(base.__dict__ | {"users": users}))
         result = run_season(opts, say)
         for line in describe(result):
             say(line)

@@ -27,7 +27,8 @@ BROKER_DB = 13  # the pipeline tests use 10 and 11, bench/pipeline.py 12
 
 
 def _options(tmp_path: Path) -> Options:
-    opts = Options(users=30, duration=60, spawn_rate=2, bodies=40, published=3, work_dir=tmp_path)
+    # 30 people starting 2 a second (15 s), then 45 s all together: a minute of load.
+    opts = Options(users=30, duration=45, spawn_rate=2, bodies=40, published=3, work_dir=tmp_path)
     server = os.environ.get("WORKFLOW_TEST_DATABASE_URL")
     if not server:
         return opts
