@@ -46,6 +46,7 @@ IDLE_CLOSE = 2.0
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 STATE = re.compile(r'id="report-state">([^<]+)<')
 EDITABLE_LABELS = {"草稿": "draft", "已退回": "returned", "校验未通过，待修改": "needs_fixes"}
+SENT_BACK = ("已退回", "校验未通过，待修改")  # the clerk changes something before submitting again
 
 _manifest: dict[str, Any] = json.loads(Path(os.environ["SEASON_MANIFEST"]).read_text(encoding="utf-8"))
 YEARS = (_manifest["year"] - 1, _manifest["year"])  # last year's published reports, this year's
@@ -220,6 +221,8 @@ class Clerk(SeasonUser):
             scenario_failure(f"clerk {self.account['username']}: the form page lacks its state or counts")
             return None
         self.state = state.group(1)
+        if self.state in SENT_BACK:  # returned, perhaps before this clerk first looked at the form
+            self.needs_change = True
         unexplained = [
             key
             for key, body in re.findall(r'class="explain" data-key="([^"]+)">(.*?)</form>', html, re.S)
@@ -238,9 +241,8 @@ class Clerk(SeasonUser):
         m = STATE.search(html) if status == 200 else None
         if m is None:
             return
-        if m.group(1) in ("已退回", "校验未通过，待修改") and self.state != m.group(1):
-            self.needs_change = True  # a returned report: change it, then submit again
-            self.page = None
+        if m.group(1) in SENT_BACK:
+            self.page = None  # open the form again: read_form sees it was sent back
         self.state = m.group(1)
 
     # ------------------------------------------------------------------ one action per think time
@@ -350,6 +352,8 @@ class Clerk(SeasonUser):
         status, _ = self.request(
             "POST", f"/reports/{self.rid}/submit", "clerk: submit", expect=(303,), data=data
         )
+        if status == 422:  # refused although the form showed nothing to fix: counted once, not each visit
+            self.stuck = True
         if status != 303:
             self.page = None  # read the form again (it says why)
             return
@@ -498,8 +502,14 @@ class Public(SeasonUser):
 
 
 def _summary(text: str) -> str:
-    """The gist of an error page: its <title> or first heading, else the first characters."""
-    m = re.search(r"<(?:title|h1)[^>]*>([^<]{1,120})<", text)
-    if m:
-        return m.group(1).strip()
+    """The gist of an error page: its message (flash or error page), <title> or first heading, else
+    the first characters."""
+    for pattern in (
+        r'class="flash error"[^>]*>([^<]{1,200})<',
+        r'class="error-message"[^>]*>([^<]{1,200})<',
+        r"<(?:title|h1)[^>]*>([^<]{1,120})<",
+    ):
+        m = re.search(pattern, text)
+        if m:
+            return m.group(1).strip()
     return re.sub(r"\s+", " ", text[:160])
