@@ -17,14 +17,25 @@ from workflow.services.lifecycle import REPORTS, check_event, get_report, transa
 from workflow.services.outbox import enqueue_after_commit
 
 
-@transactional
 def submit(session: Session, *, report_id: int, actor_id: int | None) -> int:
-    """draft → submitted; returns the new version's id.  The checks run after the commit (check_report)."""
+    """draft → submitted; returns the new version's id.  The checks run after the commit (check_report).
+
+    The draft is read and validated first, with no write transaction open (on SQLite the write lock
+    is not held while the rules run); the write then happens only if the report is still in the state
+    and at the draft revision that was validated (the transition's conditional update)."""
     report = get_report(session, report_id)
     check_event(report, ReportEvent.SUBMIT)
     content = Report.from_dict(report.draft)
     content_hash = content.content_hash()
     _refuse_if_blocked(session, report, content, content_hash)
+    session.commit()  # end the read
+    return _record(session, report, content, content_hash, actor_id)
+
+
+@transactional
+def _record(
+    session: Session, report: ReportRow, content: Report, content_hash: str, actor_id: int | None
+) -> int:
     number = report.latest_version + 1
     transition(
         session,
