@@ -14,6 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import zipfile
 from datetime import datetime
 from typing import Any
 
@@ -80,13 +82,32 @@ def render_xlsx(report: Report, meta: PublicationMeta) -> bytes:
     wb.remove(wb.active)  # type: ignore[arg-type]
     for grid in grids(report):
         _write_sheet(wb.create_sheet(grid.name), grid, report)
-    # Fixed document dates: the same publication always gives the same workbook metadata.
+    # Fixed document dates: the same publication always gives the same workbook (see _fixed_stamps).
     stamp = (meta.published_at or datetime(2000, 1, 1)).replace(tzinfo=None)
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.title = report_title(report)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _fixed_stamps(buf.getvalue(), stamp)
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _fixed_stamps(data: bytes, stamp: datetime) -> bytes:
+    """The workbook with the publication's time in place of the save time that openpyxl writes into
+    docProps/core.xml and into every zip entry: one publication, byte for byte one file (so that
+    `workflow rerender` and the published hashes see a change only where there is one)."""
+    when = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>" + iso + rb"\g<2>", content)
+            dst.writestr(zipfile.ZipInfo(item.filename, date_time=when), content, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _write_sheet(ws: Any, grid: Grid, report: Report) -> None:

@@ -64,3 +64,14 @@ def test_render_all_gives_every_format(r2021: Report) -> None:
     assert set(artifacts) == {"html", "pdf", "json", "csv", "xlsx"}
     assert artifacts["pdf"].data.startswith(b"%PDF")
     assert artifacts["xlsx"].data.startswith(b"PK")
+
+
+def test_one_publication_is_one_xlsx_byte_for_byte(r2021) -> None:
+    """openpyxl stamps the save time into the workbook; a publication's file must not depend on it
+    (the published hash, `workflow rerender`'s "changed or not")."""
+    import time
+
+    first = render_xlsx(r2021, META)
+    time.sleep(2.1)  # past the zip format's two-second resolution
+    assert render_xlsx(r2021, META) == first
+    assert openpyxl.load_workbook(io.BytesIO(first)).properties.modified == datetime(2025, 1, 20, 2, 0)
