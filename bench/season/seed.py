@@ -56,8 +56,9 @@ _NAMES = ("镇人民政府", "街道办事处", "局")
 
 
 def season_year(today: date | None = None) -> int:
+    """The season under way: the report year whose 31 January deadline comes next."""
     today = today or date.today()
-    return today.year - 1 if today >= date(today.year, 1, 20) else today.year - 2
+    return today.year - 1 if today <= date(today.year, 1, 31) else today.year
 
 
 def season_now(year: int) -> str:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from workflow.clock import now
 from workflow.domain.model import Report
 from workflow.rules.catalog import validate
 from workflow.rules.engine import SEVERITY_ORDER, Severity
 
 
 def check(report: Report, previous: Report | None = None) -> list[dict[str, Any]]:
-    """Validate a draft in-process (the same catalog the workers run) and return plain dicts."""
-    return [f.to_dict() for f in validate(report, previous).findings]
+    """Validate a draft in-process (the same catalog, and the same "today" from the clock in
+    Asia/Shanghai, as submission and the workers) and return plain dicts."""
+    return [f.to_dict() for f in validate(report, previous, today=now().date()).findings]
 
 
 def locate(findings: list[dict[str, Any]], report: Report) -> dict[str, list[dict[str, Any]]]:

@@ -9,12 +9,13 @@ keyed by what makes them immutable: a version id, a run id, a draft revision.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from workflow.clock import now
 from workflow.db.models import (
     ReportRow,
     ReportVersion,
@@ -188,7 +189,7 @@ def checked_draft(
     year's report, so all of these are in the key.
     """
     revision, content, values = draft_content(memo, db, report)
-    key = ("checked", report.id, revision, CATALOG_VERSION, date.today(), prev and prev.id)
+    key = ("checked", report.id, revision, CATALOG_VERSION, now().date(), prev and prev.id)
 
     def load() -> DraftView:
         found = findings.check(content, prev.content if prev else None)
