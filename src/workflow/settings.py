@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     sweeper_period_seconds: float = 30.0
     stuck_after_seconds: float = 60.0
     worker_concurrency: int = 2
+    # The worker runs at this CPU niceness (0–19; 0 = as the web): pages first, checks and PDFs after.
+    worker_nice: int = Field(10, ge=0, le=19)
     # `workflow run` restarts a child that exits (worker, beat, web, the embedded Redis) after a pause
     # that starts here and doubles per quick exit in a row, up to the maximum; a child that ran for
     # `supervisor_stable_seconds` before it exited starts again from the first pause.
