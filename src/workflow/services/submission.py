@@ -23,12 +23,16 @@ def submit(session: Session, *, report_id: int, actor_id: int | None) -> int:
     The draft is read and validated first, with no write transaction open (on SQLite the write lock
     is not held while the rules run); the write then happens only if the report is still in the state
     and at the draft revision that was validated (the transition's conditional update)."""
-    report = get_report(session, report_id)
-    check_event(report, ReportEvent.SUBMIT)
-    content = Report.from_dict(report.draft)
-    content_hash = content.content_hash()
-    _refuse_if_blocked(session, report, content, content_hash)
-    session.commit()  # end the read
+    try:
+        report = get_report(session, report_id)
+        check_event(report, ReportEvent.SUBMIT)
+        content = Report.from_dict(report.draft)
+        content_hash = content.content_hash()
+        _refuse_if_blocked(session, report, content, content_hash)
+        session.commit()  # end the read
+    except BaseException:
+        session.rollback()  # as a refused service call leaves the session: nothing pending, all expired
+        raise
     return _record(session, report, content, content_hash, actor_id)
 
 
