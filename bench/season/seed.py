@@ -15,13 +15,11 @@ Kinds of this season's draft (by body index, interleaved so any prefix of the cl
 The first `published` bodies also have last year's report, published with its PDF (the public reads
 them; this year's drafts of those bodies are consistent with last year's figures).
 
-The season played is `season_year()`: the latest report year whose following 20 January has already
-come on the real calendar (2026 from 20 January 2027 on; before that 2025), and the clock of this seeder
-and of the server is fixed at that 20 January, 09:00 (`season_now`), inside the season: reports are
-dated 5 to 20 January (rule H1 wants a date after the year and not after today).  Why not simply 2026
-with the clock in January 2027: the report form judges H1 against the machine's date (date.today()),
-not the configured clock the services use, so a 2026 report dated January 2027 shows an error on the
-form until that date has really come, and a clerk does not submit a form that shows an error.
+The season played is `season_year()`, the season under way (the report year whose 31 January deadline
+comes next: 2026 until 31 January 2027), and the clock of this seeder and of the server is fixed at
+the following 20 January, 09:00 (`season_now`), inside the season: reports are dated 5 to 20 January
+(rule H1 wants a date after the year and not after today; the form, submission and the workers all
+read "today" from that clock).
 """
 
 from __future__ import annotations
