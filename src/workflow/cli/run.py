@@ -43,7 +43,6 @@ import contextlib
 import errno
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -82,12 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def worker_argv(
     settings: Settings, concurrency: int | None = None, queues: str = QUEUES, name: str = "worker"
 ) -> list[str]:
-    # Below the web in CPU priority: on a small server a page is what a person waits for, while a
-    # check or a PDF rendered a second later is not noticed (bench/season: the workers' PDF renders
-    # were what pushed pages past their 95th-percentile targets).
-    nice = ["nice", "-n", str(settings.worker_nice)] if settings.worker_nice and shutil.which("nice") else []
     return [
-        *nice, sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
+        sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
         "-Q", queues, "-c", str(concurrency or settings.worker_concurrency), "-n", f"{name}@%h",
         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
@@ -238,11 +233,16 @@ class Supervisor:
         """The signal handler: `watch` returns at its next step (never in the middle of a start)."""
         self.stopping = True
 
-    def popen(self, argv: list[str]) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    def popen(self, argv: list[str], nice: int = 0) -> subprocess.Popen[bytes]:
+        def prepare() -> None:
+            die_with_parent()
+            if nice:
+                os.nice(nice)
 
-    def spawn(self, name: str, argv: list[str], **options: Any) -> Child:
-        return self.add(Child(name, lambda: self.popen(argv), **options))
+        return subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, preexec_fn=prepare)
+
+    def spawn(self, name: str, argv: list[str], *, nice: int = 0, **options: Any) -> Child:
+        return self.add(Child(name, lambda: self.popen(argv, nice), **options))
 
     def add(self, child: Child) -> Child:
         """Supervise `child`, starting it now (unless we are already stopping)."""
@@ -447,7 +447,10 @@ def run(args: argparse.Namespace) -> int:
             supervisor.add(redis_child(redis))
             env["WORKFLOW_REDIS_URL"] = redis.url  # the same port after every restart
         print("启动 worker、beat、web…", flush=True)
-        supervisor.spawn("worker", worker_argv(settings))
+        # The worker below the web in CPU priority: on a small server a page is what a person waits
+        # for, while a check or a PDF done a second later goes unnoticed (bench/season: the worker's
+        # PDF renders were what pushed pages past their 95th-percentile targets).
+        supervisor.spawn("worker", worker_argv(settings), nice=settings.worker_nice)
         supervisor.spawn("beat", beat_argv(settings))
         supervisor.spawn("web", web_argv(), **web_child_options(settings))
         if not (supervisor.fatal or supervisor.stopping):
