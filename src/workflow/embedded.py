@@ -152,11 +152,19 @@ class EmbeddedRedis:
         self.stop()
 
 
+def recorded_url(directory: Path) -> str | None:
+    """The URL an embedded server started by another process (`workflow run`) wrote down, if any
+    (whether it still answers is the caller's question)."""
+    try:
+        return (Path(directory) / "url").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def running_url(directory: Path) -> str | None:
     """The URL of an embedded server started by another process (`workflow run`), if it answers."""
-    try:
-        url = (Path(directory) / "url").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    url = recorded_url(directory)
+    if url is None:
         return None
     client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
     try:

@@ -45,6 +45,7 @@ from sqlalchemy.pool import NullPool
 from workflow.clock import now as clock_now
 from workflow.db.models import ReportRow
 from workflow.domain.states import ReportState
+from workflow.embedded import recorded_url
 from workflow.settings import Settings
 
 # The queues of workers/celery_app.py (QUEUES) and kombu's priority sub-queues of each.
@@ -86,12 +87,7 @@ class Health:
 # ------------------------------------------------------------------ the broker
 def broker_url(settings: Settings) -> str | None:
     """The broker's Redis: WORKFLOW_REDIS_URL, or the embedded server `workflow run` started."""
-    if settings.redis_url:
-        return settings.redis_url
-    try:  # written by workflow.embedded.EmbeddedRedis.start()
-        return (settings.data_dir / "redis" / "url").read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
+    return settings.redis_url or recorded_url(settings.data_dir / "redis")
 
 
 def _db_number(url: str) -> int:
