@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "workflow.cli.publish",
     "workflow.cli.reminders",
     "workflow.cli.backup",
+    "workflow.cli.findings",
 )
 
 

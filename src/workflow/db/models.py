@@ -232,6 +232,28 @@ class WarningExplanation(Base):
     at: Mapped[datetime] = mapped_column(default=now)
 
 
+class FindingContest(Base):
+    """A submitter's contest of an error the checker raised ("the checker is wrong here"), keyed like
+    explanations by the stable finding key.  One row per (report, finding): a contest rejected by the
+    reviewer may be raised again with a new reason; an accepted one stays, so `workflow findings
+    --contested` can show which rules are wrong on real reports."""
+
+    __tablename__ = "finding_contests"
+    __table_args__ = (UniqueConstraint("report_id", "finding_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = _fk("reports.id")
+    finding_key: Mapped[str] = mapped_column(String(200))
+    rule_id: Mapped[str] = mapped_column(String(20), index=True)
+    finding: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the finding as the clerk saw it
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|accepted|rejected
+    by_id: Mapped[int | None] = _fk("users.id", nullable=True)
+    at: Mapped[datetime] = mapped_column(default=now)
+    decided_by_id: Mapped[int | None] = _fk("users.id", nullable=True)
+    decided_at: Mapped[datetime | None]
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+
+
 class ReviewDecision(Base):
     __tablename__ = "review_decisions"
     __table_args__ = (UniqueConstraint("version_id", "stage"),)  # second guard against double decisions

@@ -48,6 +48,9 @@ def render_json(report: Report, meta: PublicationMeta) -> bytes:
         },
         "report": report.to_dict(),
     }
+    if meta.contested:
+        # The checker's errors that the reviewer agreed were wrong: kept in the record, marked as such.
+        doc["contested_findings"] = list(meta.contested)
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
 
 

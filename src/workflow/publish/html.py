@@ -29,6 +29,8 @@ class PublicationMeta:
     first_published_at: datetime | None = None
     correction_note: str = ""
     report_id: int | None = None
+    # Errors of the checker that the submitter contested and the reviewer accepted (the data says so).
+    contested: tuple[dict[str, Any], ...] = ()
 
     @property
     def is_correction(self) -> bool:

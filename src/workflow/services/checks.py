@@ -27,6 +27,7 @@ from workflow.domain.model import Report
 from workflow.domain.states import ReportEvent, ReportState
 from workflow.rules.catalog import CATALOG_VERSION, validate
 from workflow.rules.engine import Severity, ValidationResult
+from workflow.services.contest_state import blocking, not_blocking_keys
 from workflow.services.errors import NotFound, StateConflict
 from workflow.services.lifecycle import REPORTS, get_report, transactional, transition, transition_by_id
 from workflow.services.outbox import enqueue_after_commit
@@ -201,7 +202,9 @@ def _store(session: Session, claimed: _Claimed, result: ValidationResult) -> boo
     stored = session.execute(_STORE_RUN, params).rowcount  # type: ignore[attr-defined]
     if stored != 1:
         return False  # a concurrent duplicate stored it first
-    event = ReportEvent.CHECKS_FAILED if result.has_errors else ReportEvent.CHECKS_PASSED
+    # Errors the submitter contested (and the reviewer has not rejected) go on to review with the report.
+    errors = blocking(result.errors, not_blocking_keys(session, claimed.report_id)) if result.errors else []
+    event = ReportEvent.CHECKS_FAILED if errors else ReportEvent.CHECKS_PASSED
     # Only from `checking` on this version: withdrawn (or superseded) while we checked, the update
     # matches nothing; keep the run (it describes the version) and move nothing.
     with contextlib.suppress(StateConflict):

@@ -27,6 +27,7 @@ from workflow.domain.model import Report
 from workflow.domain.states import ReportState
 from workflow.publish.artifacts import render_all
 from workflow.publish.html import PublicationMeta
+from workflow.services import contests
 from workflow.services.errors import InvalidTransition, ServiceError, StateConflict
 from workflow.services.lifecycle import get_report, get_version
 from workflow.storage import ArtifactStorage, get_storage
@@ -43,6 +44,7 @@ class _Plan:
     published_at: datetime
     first_published_at: datetime
     correction_note: str | None
+    contested: tuple[dict[str, object], ...] = ()
 
 
 def publish(session: Session, *, report_id: int, storage: ArtifactStorage | None = None) -> Publication:
@@ -86,6 +88,7 @@ def _plan(session: Session, report_id: int) -> _Plan | Publication:
             published_at,
             first,
             note if earlier or report.is_correction else None,
+            contests.accepted_for_publication(session, report.id, until=published_at),
         )
     finally:
         session.rollback()  # end the read transaction before the slow part
@@ -98,6 +101,7 @@ def _render_and_store(plan: _Plan, storage: ArtifactStorage) -> dict[str, dict[s
         first_published_at=plan.first_published_at,
         correction_note=plan.correction_note or "",
         report_id=plan.report_id,
+        contested=plan.contested,
     )
     stored = {}
     for name, artifact in render_all(plan.content, meta).items():

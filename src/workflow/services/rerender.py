@@ -29,7 +29,7 @@ from workflow.db.session import begin_write
 from workflow.domain.model import Report
 from workflow.publish.artifacts import render_all
 from workflow.publish.html import PublicationMeta
-from workflow.services import audit
+from workflow.services import audit, contests
 from workflow.storage import ArtifactCorrupted, ArtifactStorage, get_storage, sha256_hex
 
 _XLSX_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
@@ -84,6 +84,7 @@ def _rerender_one(
             first_published_at=pub.first_published_at.astimezone(tz),
             correction_note=pub.correction_note or "",
             report_id=pub.report_id,
+            contested=contests.accepted_for_publication(session, pub.report_id, until=pub.published_at),
         )
         content = Report.from_dict(version.content)
         result = Rerendered(pub.id, pub.report_id, version.number)
