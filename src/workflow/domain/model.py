@@ -11,32 +11,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Any
 
 from workflow.domain.formats import FORMATS, FormatId, ReportFormat
 
-BLANK_MARKERS: Final = frozenset({"", "/", "-", "—", "－", "--", "——", "无", "／", "空"})
-
-Number = int | Decimal
-
-
-def parse_number(raw: str) -> Number | None:
-    """Parse a cell's text into an int or Decimal; None when blank or not a number."""
-    text = raw.strip().replace(",", "").replace("，", "").replace(" ", "")
-    if text in BLANK_MARKERS:
-        return None
-    text = text.translate(_FULLWIDTH_DIGITS)
-    if text.lstrip("+-").isdigit():
-        return int(text)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
-_FULLWIDTH_DIGITS: Final = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
+# One parser for every number that enters (form, API, importers, drafts read back): domain/numbers.py.
+from workflow.domain.numbers import BLANK_MARKERS as BLANK_MARKERS
+from workflow.domain.numbers import Number as Number
+from workflow.domain.numbers import parse_number as parse_number
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -58,7 +40,8 @@ class Cell:
             return cls("", None)
         if isinstance(value, str):
             return cls(value, parse_number(value))
-        return cls(str(value), value)
+        raw = str(value)  # a number set by code: read back like typed text, so the same limits hold
+        return cls(raw, value if type(value) is int and 0 <= value <= 1_000_000_000 else parse_number(raw))
 
     @property
     def is_blank(self) -> bool:

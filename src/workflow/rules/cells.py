@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Final
 
+from workflow.domain import numbers
 from workflow.domain.bodies import BodyType
 from workflow.domain.formats import FORMATS, TABLE_NAMES, ColumnKind, FormatId, TableDef
 from workflow.domain.model import Cell, Number, Table
@@ -285,17 +286,9 @@ def check_filled(ctx: Context, out: Emitter) -> None:
 
 
 def _count_problem(cell: Cell, kind: ColumnKind) -> str | None:
-    """Why a filled cell is not an acceptable number for its column, or None."""
-    v = cell.value
-    if v is None:
-        return "不是数字"
-    if kind is ColumnKind.AMOUNT:
-        return "不能为负数" if v < 0 else None
-    if isinstance(v, Decimal) and v != v.to_integral_value():
-        return "应为整数"
-    if kind is ColumnKind.COUNT and v < 0:
-        return "不能为负数"
-    return None
+    """Why a filled cell is not an acceptable number for its column, or None: the one number reader's
+    verdict (domain/numbers.py), so a stored value from any source is judged, never trusted."""
+    return numbers.cell_problem(cell.raw, kind)
 
 
 # (format, table) → the rows whose columns are all counts (a row of whole numbers ≥ 0 is fine there).
@@ -333,10 +326,16 @@ def check_counts(ctx: Context, out: Emitter) -> None:
                 if problem:
                     out.add(
                         _loc(tid, row.key, col.key),
-                        f"{name}“{row.label}”行“{col.label}”列{problem}：填写的是“{cell.raw}”",
+                        f"{name}“{row.label}”行“{col.label}”列的“{_shown(cell.raw)}”{problem}",
                         expected="非负数" if col.kind is ColumnKind.AMOUNT else "非负整数",
                         actual=cell.raw,
                     )
+
+
+def _shown(raw: str) -> str:
+    """A cell's text for a message: stripped and cut short (a cell may hold a 5,000-digit run)."""
+    text = raw.strip()
+    return text if len(text) <= 24 else text[:20] + "…"
 
 
 # ---------------------------------------------------------------- A3
@@ -365,9 +364,21 @@ def check_fee_unit(ctx: Context, out: Emitter) -> None:
             where, "收费金额的单位写成了“元”：表二收费金额应以“万元”为单位填报", expected="万元", actual=unit
         )
         return
-    value = table.value("fees", "amount")
+    cell = table.cell("fees", "amount")
+    value = None if cell is None else cell.value
     if value is None:
         out.skip("收费金额未填写或不是数字，无法核对单位")
+        return
+    if cell is not None and numbers.read_number(cell.raw).unit == "元":
+        # "250000元" in the cell: a number whose unit is wrong, not a number that is not one.
+        wan = (Decimal(value) / 10_000).normalize()
+        out.add(
+            where,
+            f"收费金额写的是“{_shown(cell.raw)}”：表二收费金额应以“万元”为单位填报，"
+            f"{value} 元即 {wan:f} 万元，请填 {wan:f}",
+            expected="万元",
+            actual=cell.raw.strip(),
+        )
         return
     small = ctx.report.header.body_type in (BodyType.TOWNSHIP, BodyType.STREET)
     limit = _SMALL_BODY_LIMIT if small else _LIMIT

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from workflow.domain import numbers
 from workflow.domain.formats import FORMATS, SECTION_TITLES, ColumnKind, FormatId, TableDef
-from workflow.domain.model import Cell, Report, Section, Table
+from workflow.domain.model import Report, Section, Table
 
 CELL_PREFIX = "cell."
 _PERIOD = re.compile(
@@ -36,19 +37,9 @@ class FormResult:
 
 
 def cell_problem(raw: str, kind: ColumnKind) -> str | None:
-    """Why a typed cell value is not acceptable, in Chinese; None when fine (blank is the rules' job)."""
-    cell = Cell.of(raw)
-    if cell.is_blank:
-        return None
-    if cell.value is None:
-        return f"“{raw.strip()[:20]}”不是数字，请填写阿拉伯数字（如 0、12）"
-    if kind is ColumnKind.COUNT and (not isinstance(cell.value, int) or cell.value < 0):
-        return "此处应为不小于 0 的整数"
-    if kind is ColumnKind.SIGNED and not isinstance(cell.value, int):
-        return "此处应为整数"
-    if kind is ColumnKind.AMOUNT and cell.value < 0:
-        return "金额不能为负数"
-    return None
+    """Why a typed cell value is not acceptable, in Chinese; None when fine (blank is the rules' job).
+    The one number reader decides (domain/numbers.py), as for the API, the importers and the rules."""
+    return numbers.cell_problem(raw, kind)
 
 
 def parse_date(raw: str) -> date | None:
@@ -126,6 +117,10 @@ def report_from_form(form: Mapping[str, str], base: Report) -> FormResult:
         table, cell_errors = _table_from_form(form, tdef, old_table)
         report.tables[tdef.id] = table
         errors.update(cell_errors)
+        # A number cell holding more than a number could ever need is not stored at all.
+        fatal = fatal or any(
+            len(c.raw) > numbers.MAX_CELL_CHARS for r in table.rows.values() for c in r.values()
+        )
     return FormResult(report, errors, fatal)
 
 
