@@ -62,6 +62,8 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/reports/{report_id}/edit"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/upload"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/explain"): REPORT_WRITE,
+    ("POST", "/reports/{report_id}/contest"): REPORT_WRITE,
+    ("POST", "/reports/{report_id}/contest/withdraw"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/submit"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/withdraw"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/correction"): REPORT_WRITE,
@@ -69,6 +71,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/review"): REVIEWERS,
     ("GET", "/review/{report_id}"): REPORT_REVIEW,
     ("POST", "/review/{report_id}/decide"): REPORT_REVIEW,
+    ("POST", "/review/{report_id}/contest"): REPORT_REVIEW,
     ("POST", "/review/bulk-approve"): REVIEWERS,
     # district office
     ("GET", "/admin"): ADMIN_ONLY,

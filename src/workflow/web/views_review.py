@@ -15,6 +15,7 @@ from workflow.domain.states import stage_label
 from workflow.services import review
 from workflow.services.errors import ServiceError
 from workflow.web import deadlines, pagedata
+from workflow.web.contest_data import contest_views
 from workflow.web.deps import DB, Id, PageUser, Posted, ReadDB, ReviewerUser, ReviewReport, reviewer_for
 from workflow.web.reasons import REASON_CODES
 from workflow.web.views_common import flash, redirect, render, shown_context
@@ -75,6 +76,8 @@ def _report_context(request: Request, db: Session, report: ReportRow) -> dict[st
         "diff_prev": pagedata.diff(memo, prev_version, s.content_key, s.content),
         "diff_year": pagedata.diff(memo, last_year, s.content_key, s.content),
         "reasons": REASON_CODES,
+        "contests": contest_views(db, report.id),
+        "can_decide_contests": report.state == "in_review",
         "stage": stage_label(stages[report.review_stage]) if report.review_stage < len(stages) else "",
     }
 

@@ -12,8 +12,9 @@ from workflow.db.models import ReportRow, User
 from workflow.domain.formats import FORMATS
 from workflow.domain.model import Report
 from workflow.services import drafts, review, submission
-from workflow.services.errors import ServiceError, StaleVersion
+from workflow.services.errors import AlreadySubmitted, ReportExists, ServiceError, StaleVersion
 from workflow.web import data, findings, forms, pagedata
+from workflow.web.contest_data import contest_views
 from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, ReadDB, SubmitterUser, WriteReport, report_for
 from workflow.web.fragments import tables_html
 from workflow.web.upload import Uploaded
@@ -99,6 +100,7 @@ def _form_page(
         "findings": sorted_found,
         "counts": counts,
         "explained": done.explained,
+        "contests": contest_views(db, report.id),
         "editable": editable,
         "revision": revision,
         "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
@@ -284,6 +286,7 @@ def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> 
     ctx = shown_context(request, s) | {
         "report": report,
         "versions": pagedata.version_numbers(memo, db, report),
+        "contests": contest_views(db, report.id),
     }
     db.close()  # the connection goes back to the pool before the page is rendered
     return render(request, "submit/status.html", ctx)
