@@ -170,7 +170,7 @@ class Report:
             tid: Table(
                 present=t.get("present", True),
                 rows={
-                    rk: {ck: Cell.of(str(raw)) for ck, raw in cells.items()}
+                    rk: {ck: Cell.of("" if raw is None else str(raw)) for ck, raw in cells.items()}
                     for rk, cells in t.get("rows", {}).items()
                 },
                 labels=dict(t.get("labels", {})),

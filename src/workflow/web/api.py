@@ -17,7 +17,7 @@ from workflow.db.models import Body, ReportRow
 from workflow.domain.model import Report
 from workflow.services import drafts, review, submission
 from workflow.services.errors import ServiceError
-from workflow.web import dashboard, pagedata
+from workflow.web import dashboard, forms, pagedata
 from workflow.web.deps import (
     DB,
     MAX_ID,
@@ -174,6 +174,7 @@ def put_draft(report_id: Id, body: DraftIn, user: ApiUser, db: DB, report: ApiWr
         content = Report.from_dict(body.content)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise HTTPException(422, f"报告内容格式不正确：{type(exc).__name__}") from None
+    _refuse_bad_numbers(content)
     rev = _service(
         drafts.save_draft,
         session=db,
@@ -183,6 +184,18 @@ def put_draft(report_id: Id, body: DraftIn, user: ApiUser, db: DB, report: ApiWr
         actor_id=user.id,
     )
     return Revision(revision=rev)
+
+
+def _refuse_bad_numbers(content: Report) -> None:
+    """Numbers come in through the one reader (domain/numbers.py): a cell that is not an acceptable
+    number for its column (an exponent, a 5,000-digit run, NaN, a JSON float such as 1e308) or a
+    report year that is not one is refused with the cells named, and nothing is stored."""
+    year = content.header.year
+    refused = [] if year is None or (type(year) is int and 1900 <= year <= 2100) else ["报告年度应为四位年份"]
+    refused += forms.refusals(content)
+    if refused:
+        more = f"；等共 {len(refused)} 处" if len(refused) > 10 else ""
+        raise HTTPException(422, "草稿未保存，以下内容不是有效的数字：" + "；".join(refused[:10]) + more)
 
 
 @router.post("/reports/{report_id}/explanations", response_model=StateOut, summary="说明一条警告")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from workflow.domain import numbers
-from workflow.domain.formats import FORMATS, SECTION_TITLES, ColumnKind, FormatId, TableDef
+from workflow.domain.formats import FORMATS, SECTION_TITLES, TABLE_NAMES, ColumnKind, FormatId, TableDef
 from workflow.domain.model import Report, Section, Table
 
 CELL_PREFIX = "cell."
@@ -140,6 +140,32 @@ def cell_errors(report: Report) -> dict[str, str]:
                 if problem:
                     errors[cell_name(tdef.id, row.key, col.key)] = problem
     return errors
+
+
+def refusals(report: Report) -> list[str]:
+    """Every cell whose text is not an acceptable number for its column, named for a person: what
+    the JSON API refuses to store.  Cells outside the format are refused only when over-long."""
+    out = []
+    for tdef in report.spec.tables:
+        table = report.tables.get(tdef.id)
+        if table is None:
+            continue
+        known = set()
+        for row in tdef.rows:
+            for col in row.columns:
+                known.add((row.key, col.key))
+                c = table.cell(row.key, col.key)
+                problem = cell_problem(c.raw, col.kind) if c else None
+                if problem and c is not None:
+                    shown = c.raw.strip() if len(c.raw.strip()) <= 24 else c.raw.strip()[:20] + "…"
+                    out.append(f"{TABLE_NAMES[tdef.id]}“{row.label}”行“{col.label}”列的“{shown}”{problem}")
+        for rk, cells in table.rows.items():
+            for ck, c in cells.items():
+                if (rk, ck) not in known and len(c.raw) > numbers.MAX_CELL_CHARS:
+                    out.append(
+                        f"{TABLE_NAMES[tdef.id]}的单元格 {rk}.{ck} 内容超过 {numbers.MAX_CELL_CHARS} 个字符"
+                    )
+    return out
 
 
 def form_values(report: Report) -> dict[str, str]:
