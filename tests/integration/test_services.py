@@ -339,7 +339,8 @@ def test_second_decision_on_the_same_stage_is_already_decided(world: World) -> N
     _submit_and_check(w)
     _decide(w, w.head, "return", reason_codes=["incomplete"])
     before = _snapshot(w)
-    with w.sessions() as s, pytest.raises(AlreadyDecided, match="已由其他审核人"):
+    # The same reviewer again (a double click): "you decided already", not "someone else did".
+    with w.sessions() as s, pytest.raises(AlreadyDecided, match="您已对该版本作出决定"):
         review.decide(s, report_id=w.report_id, reviewer_id=w.head, decision="approve", expected_version=1)
     assert _snapshot(w) == before
 

@@ -17,9 +17,9 @@ from workflow.services.errors import (
     ImportRejected,
     InvalidTransition,
     NotFound,
+    ReportExists,
     ServiceError,
     StaleVersion,
-    StateConflict,
     UploadTooLarge,
 )
 from workflow.services.lifecycle import get_report, transactional, transition
@@ -33,6 +33,10 @@ def create_report(
     season = session.get(Season, season_id)
     if body is None or season is None:
         raise NotFound("找不到该机关或该年度")
+    started = f"{body.name}{season.report_year}年度的报告已经开始填报，已为您打开现有的报告"
+    existing = _existing_report(session, body_id, season_id)
+    if existing is not None:
+        raise ReportExists(existing, started)
     report = ReportRow(
         body_id=body_id,
         season_id=season_id,
@@ -40,13 +44,25 @@ def create_report(
         draft=(content or _blank_for(body, season)).to_dict(),
         draft_revision=1,
     )
-    session.add(report)
     try:
-        session.flush()
+        # A savepoint: a colleague's concurrent start (PostgreSQL) leaves this transaction usable,
+        # so the report they created can be read and named.
+        with session.begin_nested():
+            session.add(report)
+            session.flush()
     except IntegrityError:
-        raise StateConflict(f"{body.name}{season.report_year}年度的报告已经存在") from None
+        existing = _existing_report(session, body_id, season_id)
+        if existing is None:
+            raise
+        raise ReportExists(existing, started) from None
     audit.record(session, "report.create", actor_id=actor_id, report_id=report.id, body_id=body_id)
     return report.id
+
+
+def _existing_report(session: Session, body_id: int, season_id: int) -> int | None:
+    return session.scalar(
+        select(ReportRow.id).where(ReportRow.body_id == body_id, ReportRow.season_id == season_id)
+    )
 
 
 def _blank_for(body: Body, season: Season) -> Report:

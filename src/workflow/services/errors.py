@@ -44,6 +44,22 @@ class AlreadyDecided(StateConflict):
     default_message = "该报告已由其他审核人作出决定，请刷新后查看"
 
 
+class AlreadySubmitted(StateConflict):
+    """A second press of 提交: the first one went through; nothing more was written."""
+
+    default_message = "报告已提交，无需再次提交"
+
+
+class ReportExists(StateConflict):
+    """The body's report for the season was started already (by this user or a colleague)."""
+
+    default_message = "本单位该年度的报告已经开始填报"
+
+    def __init__(self, report_id: int, message: str | None = None) -> None:
+        super().__init__(message, report_id=report_id)
+        self.report_id = report_id
+
+
 class StaleVersion(ServiceError):
     code = 409
     default_message = "报告已被他人更新，您看到的不是最新版本，请刷新后重试"

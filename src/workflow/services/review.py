@@ -19,6 +19,7 @@ from workflow.db.models import (
 )
 from workflow.domain.formats import SECTION_NUMERALS
 from workflow.domain.states import ReportEvent, ReportState, approval_event, stage_label
+from workflow.services import contests
 from workflow.services.checks import is_stale, recheck_if_stale
 from workflow.services.errors import (
     AlreadyDecided,
@@ -53,11 +54,16 @@ def decide(
     expected_version: int,
     reason_codes: Iterable[str] = (),
     comments: Mapping[int | None, str] | None = None,
+    expected_stage: int | None = None,
 ) -> str:
     """Approve or return the version the reviewer looked at; returns the new state.
 
     An approval on a run made under an older rule catalog starts a re-check (committed) and is refused
     with StateConflict: the reviewer decides again once the report is back in review.
+
+    `expected_stage` is the review stage the reviewer's page showed: a second press of the same form
+    (a double click) after an approval moved the report on is refused, not taken as the next stage's
+    approval.
     """
     try:
         return _decide(
@@ -66,9 +72,12 @@ def decide(
             reviewer_id=reviewer_id,
             decision=decision,
             expected_version=expected_version,
+            expected_stage=expected_stage,
             reason_codes=list(reason_codes),
             comments=dict(comments or {}),
         )
+    except AlreadyDecided as exc:
+        raise _who_decided(session, report_id, reviewer_id, exc) from None
     except _NeedsRecheck:
         recheck_if_stale(session, report_id=report_id, actor_id=reviewer_id)
         raise StateConflict("规则目录已更新，报告正在按新规则重新校验，请校验完成后再审核") from None
@@ -86,6 +95,7 @@ def _decide(
     reviewer_id: int,
     decision: str,
     expected_version: int,
+    expected_stage: int | None,
     reason_codes: list[str],
     comments: dict[int | None, str],
 ) -> str:
@@ -94,7 +104,7 @@ def _decide(
     report = get_report(session, report_id)
     reviewer = get_user(session, reviewer_id)
     assert reviewer is not None
-    _check_fresh(report, expected_version)
+    _check_fresh(report, expected_version, expected_stage)
     stages = season_stages(report.season)
     stage_index = report.review_stage
     stage = stages[stage_index]
@@ -105,6 +115,8 @@ def _decide(
     if decision == "approve" and is_stale(session, report):
         raise _NeedsRecheck()
     event = approval_event(stages, stage_index) if decision == "approve" else ReportEvent.RETURN
+    if decision == "approve":
+        _check_contests(session, report.id, final=event == ReportEvent.APPROVE)
     version = get_version(session, report.id, expected_version)
     # A returned report starts again at the first stage; approvals move one stage on.
     next_stage = {ReportEvent.APPROVE_STAGE: stage_index + 1, ReportEvent.RETURN: 0}.get(event, stage_index)
@@ -133,9 +145,22 @@ def _decide(
     return target.value
 
 
-def _check_fresh(report: ReportRow, expected_version: int) -> None:
+def _check_contests(session: Session, report_id: int, *, final: bool) -> None:
+    """Approval waits until every contested error is decided; a rejected one means the error stands."""
+    undecided, rejected = contests.undecided_or_rejected(session, report_id)
+    if rejected:
+        raise ServiceError(
+            f"有 {rejected} 条异议已被驳回，对应的错误仍在报告中，不能通过：请退回修改", code=409
+        )
+    if undecided and final:
+        raise ServiceError(f"还有 {undecided} 条异议未作决定：请先逐条接受或驳回，再审定通过", code=409)
+
+
+def _check_fresh(report: ReportRow, expected_version: int, expected_stage: int | None) -> None:
     state = ReportState(report.state)
     if state is ReportState.IN_REVIEW and report.latest_version == expected_version:
+        if expected_stage is not None and report.review_stage != expected_stage:
+            raise AlreadyDecided()  # the stage the reviewer saw was decided meanwhile
         return
     if report.latest_version == expected_version and state in _DECIDED_STATES:
         raise AlreadyDecided()
@@ -143,6 +168,25 @@ def _check_fresh(report: ReportRow, expected_version: int) -> None:
         raise StaleVersion(f"报告已更新为第 {report.latest_version} 版，请刷新后审核最新版本")
     check_event(report, ReportEvent.APPROVE)  # raises InvalidTransition with the state's name
     raise InvalidTransition()
+
+
+def _who_decided(session: Session, report_id: int, reviewer_id: int, exc: AlreadyDecided) -> AlreadyDecided:
+    """The refusal in words that fit: "you decided already" for a second press of one's own form."""
+    try:
+        last = session.scalar(
+            select(ReviewDecision)
+            .where(ReviewDecision.report_id == report_id)
+            .order_by(ReviewDecision.id.desc())
+            .limit(1)
+        )
+        if last is None or last.reviewer_id != reviewer_id:
+            return exc
+        what = "通过" if last.decision == "approve" else "退回"
+        return AlreadyDecided(
+            f"您已对该版本作出决定（{stage_label(last.stage)}：{what}），无需再次提交，请刷新页面查看当前状态"
+        )
+    finally:
+        session.rollback()  # only a read: end it
 
 
 def _check_reviewer(session: Session, reviewer: User, report: ReportRow, stage: str) -> None:

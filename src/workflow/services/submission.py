@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 from workflow.clock import now
 from workflow.db.models import ReportRow, ReportVersion, WarningExplanation
 from workflow.domain.model import Report
-from workflow.domain.states import ReportEvent
+from workflow.domain.states import STATE_LABELS, ReportEvent, ReportState
 from workflow.rules.catalog import CATALOG_VERSION, validate
 from workflow.rules.engine import ValidationResult
 from workflow.services.checks import RUNS, VERSIONS, previous_report
-from workflow.services.errors import SubmissionBlocked
+from workflow.services.contest_state import blocking, not_blocking_keys
+from workflow.services.errors import AlreadySubmitted, StateConflict, SubmissionBlocked
 from workflow.services.lifecycle import REPORTS, check_event, get_report, transactional, transition
 from workflow.services.outbox import enqueue_after_commit
 
@@ -25,6 +26,7 @@ def submit(session: Session, *, report_id: int, actor_id: int | None) -> int:
     and at the draft revision that was validated (the transition's conditional update)."""
     try:
         report = get_report(session, report_id)
+        _refuse_if_submitted(report)
         check_event(report, ReportEvent.SUBMIT)
         content = Report.from_dict(report.draft)
         content_hash = content.content_hash()
@@ -33,7 +35,35 @@ def submit(session: Session, *, report_id: int, actor_id: int | None) -> int:
     except BaseException:
         session.rollback()  # as a refused service call leaves the session: nothing pending, all expired
         raise
-    return _record(session, report, content, content_hash, actor_id)
+    try:
+        return _record(session, report, content, content_hash, actor_id)
+    except StateConflict:
+        # Someone (a double click, a colleague) submitted first: say so when that is what happened.
+        try:
+            _refuse_if_submitted(get_report(session, report_id))
+        finally:
+            session.rollback()
+        raise
+
+
+_SUBMITTED_STATES = frozenset(
+    {
+        ReportState.SUBMITTED,
+        ReportState.CHECKING,
+        ReportState.IN_REVIEW,
+        ReportState.APPROVED,
+        ReportState.PUBLISHED,
+    }
+)
+
+
+def _refuse_if_submitted(report: ReportRow) -> None:
+    """A second press of 提交 answers "already submitted" (no second version)."""
+    state = ReportState(report.state)
+    if state in _SUBMITTED_STATES:
+        raise AlreadySubmitted(
+            f"报告已提交（第 {report.latest_version} 版，当前状态：{STATE_LABELS[state]}），无需再次提交"
+        )
 
 
 @transactional
@@ -77,11 +107,13 @@ def _record(
 def _refuse_if_blocked(session: Session, report: ReportRow, content: Report, content_hash: str) -> None:
     previous, imported = previous_report(session, report)
     result = validate(content, previous, previous_imported=imported, today=now().date())
-    if result.errors:
+    # A contested error (not rejected by the reviewer) goes on to review, where the reviewer decides it.
+    errors = blocking(result.errors, not_blocking_keys(session, report.id)) if result.errors else []
+    if errors:
         raise SubmissionBlocked(
-            f"报告还有 {len(result.errors)} 处错误，改正后才能提交",
+            f"报告还有 {len(errors)} 处错误，改正后才能提交；如果您确认某条错误判断有误，可以对它提出异议",
             reason="errors",
-            findings=[f.to_dict() for f in result.errors],
+            findings=[f.to_dict() for f in errors],
         )
     unexplained = _unexplained_warnings(session, report.id, result)
     if unexplained:

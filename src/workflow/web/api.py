@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from workflow.clock import now
 from workflow.db.models import Body, ReportRow
 from workflow.domain.model import Report
 from workflow.services import drafts, review, submission
-from workflow.services.errors import ServiceError
+from workflow.services.errors import ReportExists, ServiceError
 from workflow.web import dashboard, forms, pagedata
 from workflow.web.deps import (
     DB,
@@ -25,6 +25,7 @@ from workflow.web.deps import (
     ApiReadReport,
     ApiReviewer,
     ApiReviewReport,
+    ApiSubmitter,
     ApiUser,
     ApiWriteReport,
     Id,
@@ -87,6 +88,13 @@ class DecisionIn(BaseModel):
     expected_version: int = Field(ge=1, le=MAX_ID)
     reason_codes: list[str] = Field(default_factory=list, max_length=20)
     comments: dict[Literal["1", "2", "3", "4", "5", "6", "general"], str] = Field(default_factory=dict)
+    # The review stage the decision is meant for (0 = first): a repeated request after the report
+    # moved on is refused ("已决定") instead of deciding the next stage too.
+    expected_stage: int | None = Field(default=None, ge=0, le=99)
+
+
+class StartIn(BaseModel):
+    season_id: int = Field(ge=1, le=MAX_ID)
 
 
 class StateOut(BaseModel):
@@ -151,6 +159,28 @@ def list_reports(
     elif user.role == "reviewer":
         q = q.where(Body.jurisdiction_id == user.jurisdiction_id)
     return [_summary(r) for r in db.scalars(q.order_by(ReportRow.id).limit(limit).offset(offset))]
+
+
+@router.post(
+    "/reports",
+    response_model=ReportSummary,
+    status_code=201,
+    summary="开始填报（已开始的返回现有报告，200）",
+    responses={200: {"description": "本单位该年度的报告已经开始填报：返回现有报告"}},
+)
+def start_report(body: StartIn, user: ApiSubmitter, db: DB, response: Response) -> dict[str, Any]:
+    if user.body_id is None:
+        raise HTTPException(403, "您的账户没有所属单位，不能开始填报，请联系管理员")
+    try:
+        rid = drafts.create_report(db, body_id=user.body_id, season_id=body.season_id, actor_id=user.id)
+    except ReportExists as exc:  # a second request, or a colleague was first: the existing report
+        rid = exc.report_id
+        response.status_code = 200
+    except ServiceError as exc:
+        raise HTTPException(exc.code, exc.message) from None
+    report = db.get(ReportRow, rid)
+    assert report is not None
+    return _summary(report)
 
 
 @router.get("/reports/{report_id}", response_model=ReportDetail, summary="报告详情（草稿与校验结果）")
@@ -239,6 +269,7 @@ def post_decision(
         expected_version=body.expected_version,
         reason_codes=body.reason_codes,
         comments=comments,
+        expected_stage=body.expected_stage,
     )
     return StateOut(state=state)
 

@@ -234,6 +234,7 @@ def _report(user_dep: Any, mode: str) -> Any:
 SubmitterUser = Annotated[User, Depends(_role(page_user, "submitter"))]
 ReviewerUser = Annotated[User, Depends(_role(page_user, "reviewer", "admin"))]
 AdminUser = Annotated[User, Depends(_role(page_user, "admin"))]
+ApiSubmitter = Annotated[User, Depends(_role(api_user, "submitter"))]
 ApiReviewer = Annotated[User, Depends(_role(api_user, "reviewer", "admin"))]
 ApiAdmin = Annotated[User, Depends(_role(api_user, "admin"))]
 ReadReport = Annotated[ReportRow, Depends(_report(page_user, "read"))]

@@ -99,6 +99,10 @@ def decide(
         expected = int(str(form.get("version", "")))
     except ValueError:
         raise HTTPException(422, "表单缺少版本号，请刷新页面后重试。") from None
+    stage_field = str(form.get("stage", ""))
+    expected_stage = (
+        int(stage_field) if stage_field.isascii() and stage_field.isdigit() and len(stage_field) < 4 else None
+    )
     comments: dict[int | None, str] = {}
     for n in range(1, 7):
         text = str(form.get(f"comment.{n}", "")).strip()
@@ -117,6 +121,7 @@ def decide(
             expected_version=expected,
             reason_codes=reasons,
             comments=comments,
+            expected_stage=expected_stage,
         )
     except ServiceError as exc:
         ctx = _report_context(request, db, report) | {

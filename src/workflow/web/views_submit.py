@@ -40,6 +40,13 @@ def start_report(
         rid = drafts.create_report(
             db, body_id=user.body_id, season_id=season_id, actor_id=user.id, content=None
         )
+    except ReportExists as exc:  # a second press, or a colleague was first: open that report
+        flash(request, exc.message)
+        state = db.scalar(select(ReportRow.state).where(ReportRow.id == exc.report_id))
+        db.rollback()
+        return redirect(
+            f"/reports/{exc.report_id}/edit" if state in EDITABLE else f"/reports/{exc.report_id}"
+        )
     except ServiceError as exc:
         flash(request, exc.message, "error")
         return redirect("/reports")
@@ -240,6 +247,9 @@ def explain(
 def submit(request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport) -> Response:
     try:
         submission.submit(db, report_id=report.id, actor_id=user.id)
+    except AlreadySubmitted as exc:  # a second press: the first went through, nothing more to do
+        flash(request, exc.message)
+        return redirect(f"/reports/{report.id}")
     except ServiceError as exc:
         return _form_page(request, db, user, report, status=exc.code, flash=exc.message, flash_kind="error")
     flash(request, "报告已提交，系统正在校验，随后进入审核。")
