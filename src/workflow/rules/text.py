@@ -14,6 +14,7 @@ from typing import Final
 
 from workflow.domain.formats import T3_GROUP_LABELS, T3_LEGAL_PERSON_COLUMNS
 from workflow.domain.model import Number, Table
+from workflow.domain.numbers import as_count
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table, total
 from workflow.rules.textscan import (
     BREAKS,
@@ -106,10 +107,10 @@ def _statements(ctx: Context) -> dict[str, Found]:
             if bad is not None and clause[max(0, m.start() - 2) : m.start()].endswith(bad):
                 continue
             if key in values:
-                values[key].append(int(m.group(number)))
+                values[key].append(as_count(m.group(number)))
                 where[key].append(n)
             else:
-                values[key] = [int(m.group(number))]
+                values[key] = [as_count(m.group(number))]
                 where[key] = [n]
     got = ctx.cache["F.statements"] = {k: Found(tuple(v), tuple(where[k])) for k, v in values.items()}
     return got
@@ -274,7 +275,7 @@ def _f6(ctx: Context, out: Emitter) -> None:
                 if not denominators:
                     out.skip("表三总数为空或为0，无法核对文字中的百分比")
                     return
-                _check_share(out, n, int(m.group(1)), m.group(2), denominators)
+                _check_share(out, n, as_count(m.group(1)), m.group(2)[:20], denominators)
 
 
 def _denominators(t: Table) -> list[int]:
@@ -363,11 +364,11 @@ def _f9(ctx: Context, out: Emitter) -> None:
                 continue
             m = _BREAKDOWN.search(sentence)
             if m is not None:
-                _check_breakdown(out, n, int(m.group(1)), _PARENS.sub("", m.group(2)))
+                _check_breakdown(out, n, as_count(m.group(1)), _PARENS.sub("", m.group(2)))
 
 
 def _check_breakdown(out: Emitter, section: int, whole: int, rest: str) -> None:
-    parts = [int(p) for p in _PART.findall(rest)]
+    parts = [as_count(p) for p in _PART.findall(rest)]
     if not parts:
         return
     s = sum(parts)

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Final
 
 from workflow.domain.model import Report
+from workflow.domain.numbers import as_count
 from workflow.rules.engine import Context
 
 # Characters that end a clause.  Parentheses do not: "75件（含上年结转1件）" stays one clause.
@@ -218,7 +219,7 @@ def find_in(pairs: Iterable[tuple[int, str]], *patterns: re.Pattern[str]) -> Fou
     for n, clause in pairs:
         for p in patterns:
             for m in p.finditer(clause):
-                values.append(int(m.group(1)))
+                values.append(as_count(m.group(1)))
                 where.append(n)
     return Found(tuple(values), tuple(where))
 
