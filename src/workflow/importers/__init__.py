@@ -1,4 +1,4 @@
-"""Importers: bytes (text, .docx, HTML) in, the report model plus import notes out.
+"""Importers: bytes (text, .docx, HTML, PDF) in, the report model plus import notes out.
 
 `import_bytes` sniffs the kind; every importer feeds the same block walk (`assemble`), so text,
 Word and web pages differ only in how they produce paragraphs and table rows.  Whatever the
@@ -7,6 +7,8 @@ input, the caller gets an ImportResult or an ImportFailure with a message a cler
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from .assemble import assemble
@@ -21,6 +23,8 @@ __all__ = [
     "import_bytes",
     "import_docx",
     "import_html",
+    "import_path",
+    "import_pdf",
     "import_text",
 ]
 
@@ -43,6 +47,24 @@ def import_html(data: bytes | str, **kw: Any) -> ImportResult:
     return _guarded(lambda: assemble(html_blocks(data), **kw))
 
 
+def import_pdf(data: bytes, **kw: Any) -> ImportResult:
+    from .pdf import pdf_blocks
+
+    return _guarded(lambda: assemble(pdf_blocks(data), **kw))
+
+
+def import_path(path: str | os.PathLike[str], **kw: Any) -> ImportResult:
+    """The report in a file, by path: the whole import as one plain call (the CLI, a sandboxed parser).
+
+    Keyword arguments as for import_bytes; the size is checked before the file is read."""
+    p = Path(path)
+    if not p.is_file():
+        raise ImportFailure(f"找不到文件“{p.name}”。")
+    if p.stat().st_size > MAX_BYTES:
+        raise ImportFailure(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，无法作为年度报告读取。")
+    return import_bytes(p.read_bytes(), p.name, **kw)
+
+
 def import_bytes(
     data: bytes,
     filename: str = "",
@@ -55,6 +77,8 @@ def import_bytes(
     kind = _guarded(lambda: sniff(data, filename))
     if kind == "docx":
         return import_docx(data, **kw)
+    if kind == "pdf":
+        return import_pdf(data, **kw)
     text = _guarded(lambda: decode_text(data))
     if looks_like_html(text, named_html=kind == "html"):
         return import_html(text, **kw)

@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 
+from .archive import check_zip
 from .types import ImportFailure
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -15,7 +16,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def sniff(data: bytes, filename: str = "") -> str:
-    """'docx', 'html' or 'text'; ImportFailure for empty, too big or binary input."""
+    """'docx', 'pdf', 'html' or 'text'; ImportFailure for empty, too big or binary input."""
     if not data or not data.strip():
         raise ImportFailure("文件是空的，没有任何内容。")
     if len(data) > MAX_BYTES:
@@ -25,12 +26,13 @@ def sniff(data: bytes, filename: str = "") -> str:
         return "docx"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFailure("这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后再上传。")
-    if data.startswith(b"%PDF"):
-        raise ImportFailure("这是 PDF 文件，无法读取表格，请上传 Word（.docx）、网页或文本文件。")
+    if data[:1024].lstrip().startswith(b"%PDF"):
+        return "pdf"
     return "html" if filename.lower().endswith((".html", ".htm", ".shtml", ".xhtml")) else "text"
 
 
 def _check_docx(data: bytes) -> None:
+    check_zip(data)  # entry count, declared inflated size and ratio, from the central directory only
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())

@@ -3,8 +3,10 @@
     .venv/bin/python tests/corpus/pdf/make_twins.py            # needs `soffice` (libreoffice-writer)
 
 For each source report (a text file; the original .docx for 平潭 2021):
-  <name>.txt         the text the twins were made from (a copy, so later edits of the source do not
-                     make the twins stale)
+  <name>.txt         the text twin: the source as read by the importer, written out by our text
+                     exporter (tab-separated tables), so the PDF and its text say exactly the same
+                     thing and neither a later edit of the source nor a better importer makes them
+                     drift apart
   <name>.office.pdf  the way an office makes it: the report as a Word document (our .docx writer,
                      then styled like an office's file: body text justified with a two-character
                      first-line indent on every other report, a running header, the page number in
@@ -62,8 +64,8 @@ def main() -> int:
         jobs.append((name, to_text(sample_report(random.Random(seed), year=2026)), own))
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, text, own) in enumerate(jobs):
-            (HERE / f"{name}.txt").write_text(text, encoding="utf-8")
             report = import_bytes(text.encode("utf-8"), f"{name}.txt").report
+            (HERE / f"{name}.txt").write_text(to_text(report), encoding="utf-8")
             docx = _office_docx(report, styled=i % 2 == 0, footer="dash" if i % 3 else "page_of")
             _print_pdf(soffice, docx, HERE / f"{name}.office.pdf", Path(tmp))
             if own:
