@@ -250,7 +250,7 @@ def score_case(case: Case) -> FileScore:
         imported, result = run_checker(case.path, previous)
     except ImportFailure as exc:
         s.error = f"could not be read: {exc}"
-        s.missed = [f"{e['rule']} {e.get('where', {})}: {e.get('why', '')}" for e in expects]
+        s.missed = [f"{e['rule']} {_where_text(e)}: {e.get('why', '')}" for e in expects]
         return s
     report = imported.report
     h = report.header
