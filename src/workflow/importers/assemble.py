@@ -17,7 +17,7 @@ from workflow.domain.model import BLANK_MARKERS
 from . import labels as L
 from .finish import finish
 from .grid import fit, where
-from .header import looks_like_title
+from .header import joins_title, looks_like_title
 from .types import ImportFailure, ImportNote, ImportResult, RawRow, Walk
 
 Block = str | list[str]
@@ -27,7 +27,7 @@ _NUMERIC = re.compile(
 )
 _HEADING = re.compile(r"^([一二三四五六])\s*[、.．,，]\s*(\S.*)$")
 _SECTION_KEYS = {
-    1: ("总体",),
+    1: ("总体", "基本情况", "概述", "概况"),
     2: ("主动公开",),
     3: ("申请",),
     4: ("复议", "诉讼"),
@@ -40,6 +40,43 @@ _INLINE_ROW = re.compile(r"^(\D{2,40}?)\s*((?:[+\-]?\d+(?:\.\d+)?\s*)+)$")
 _T4_WIDTH = 15
 _SPACED = re.compile(r"^[+\-]?\d[\d.]*(?:\s+[+\-]?\d[\d.]*)+$")  # "3 0 0 2": values in one cell
 _DIGITS = re.compile(r"^[\d\s.+\-]+$")
+_COMMENT = re.compile(r"^#+\s+[\x21-\x7e]")  # "# source: …", "#   - note": annotations, not report text
+_ONE_CELL = re.compile(r"^([^|｜]+?)\s*[|｜]\s*$")
+_BARS = re.compile(r"^[|｜\s]+$")
+_PIPES = re.compile(r"[|｜][^|｜]*[|｜]|[|｜]\s*$")
+
+
+_INLINE_HEADING = re.compile(
+    r"(?<=[。\s])\s*([一二三四五六])\s*、\s*(?=总体情况|主动公开|收到和处理|政府信息公开行政复议|存在的主要问题|其他需要报告)"
+)
+
+
+def _inline_headings(text: str) -> list[str]:
+    """Split a paragraph before each section title inside it ("…组成。 一、总体情况 2022年，…")."""
+    cuts = [m.start(1) for m in _INLINE_HEADING.finditer(text)]
+    if not cuts:
+        return [text]
+    parts, start = [], 0
+    for cut in cuts:
+        parts.append(text[start:cut].strip())
+        start = cut
+    parts.append(text[start:].strip())
+    out: list[str] = []
+    for part in parts:
+        m = re.match(
+            r"^([一二三四五六]\s*、\s*\S{2,20}?情况|[一二三四五六]\s*、\s*\S{2,20}?事项)\s+(.*)$", part
+        )
+        out += [m.group(1), m.group(2)] if m else [part]
+    return [p for p in out if p]
+
+
+def _pipe_cells(text: str) -> list[str]:
+    cells = [c.strip() for c in re.split(r"[|｜]", text)]
+    if cells and not cells[0] and text.lstrip()[:1] in "|｜":
+        cells.pop(0)  # "| a | b |": the outer bars frame the row
+    if cells and not cells[-1]:
+        cells.pop()
+    return cells
 
 
 def is_data(cell: str) -> bool:
@@ -69,13 +106,32 @@ class _Walker:
         self.table: str | None = None
         self.group = ""
         self.n = 0  # block counter, for notes
+        self.pending: list[str] = []  # cells of a table rendered one cell per line
 
     # ------------------------------------------------------------ paragraphs
     def para(self, text: str) -> None:
         if not text:
             return
         w = self.w
+        if _COMMENT.match(text):
+            return  # an annotation line ("# source: …"), not the report's text
+        if len(text) > 120 and self.section == 0:
+            parts = _inline_headings(text)
+            if len(parts) > 1:  # a report pasted as one paragraph: its section titles inside it
+                for part in parts:
+                    self.para(part)
+                return
+        one = _ONE_CELL.match(text)
+        if one is not None or _BARS.match(text):
+            self._cell_line(one.group(1).strip() if one else None)
+            return
+        self._flush_cells()
+        if _PIPES.search(text) and "。" not in text:
+            self.row(_pipe_cells(text))  # a table row rendered as "a | b | c" (web page, markdown)
+            return
         if self.section == 0 and w.title is None and looks_like_title(text):
+            if w.preamble and joins_title(w.preamble[-1], text):
+                text = w.preamble.pop() + text  # a title wrapped over two lines
             if not w.preamble:
                 w.title = text
                 return
@@ -101,6 +157,27 @@ class _Walker:
                 self.row([inline.group(1).strip(), *inline.group(2).split()])
                 return
         self._text(text)
+
+    # ------------------------------------------------------------ one cell per line ("规章 |", "0 |", "||")
+    def _cell_line(self, cell: str | None) -> None:
+        pending = self.pending
+        if cell is None:  # a line of bars ends the row
+            self._flush_cells()
+            return
+        is_value = _kind(cell) != _LABEL
+        if not is_value and any(_kind(c) != _LABEL for c in pending):
+            self._flush_cells()  # a label after values starts the next row
+        elif is_value and len(pending) >= 2 and all(_kind(c) == _LABEL for c in pending):
+            head, last = pending[:-1], pending[-1]
+            self.pending = []
+            self.row(head)  # the labels before the row's own label: a header or group row
+            self.pending = [last]
+        self.pending.append(cell)
+
+    def _flush_cells(self) -> None:
+        if self.pending:
+            cells, self.pending = self.pending, []
+            self.row(cells)
 
     def _heading(self, text: str) -> int:
         if len(text) > 40 or text[0] not in _NUMERALS:
@@ -187,9 +264,28 @@ class _Walker:
         if self.table is None or len(label) > 60 or "。" in label:
             self._text("\t".join(cells).strip())
             return
+        if has_value and self._near(cells, texts):
+            return
         self.w.extra.setdefault(self.table, []).append(label)
         self.w.seen.add(self.table)
         self._note(self.table, f"无法识别的行“{label}”，未计入表格，已列为多余行")
+
+    def _near(self, cells: list[str], texts: list[int]) -> bool:
+        """A misprinted row label ("三类内部信息"): the row it most likely is, when not already read."""
+        assert self.table is not None
+        group = self.group
+        for i in texts[:-1]:
+            prefix = L.group_prefix(cells[i])
+            if prefix is not None:
+                group = prefix
+        index = texts[-1]
+        ref = L.near_row(cells[index], self.table, group)
+        if ref is None or any(r.table == ref[0] and r.key == ref[1] for r in self.w.rows):
+            return False
+        self.group = group
+        self._record(ref[0], ref[1], cells[index], cells[index + 1 :])
+        self._note(ref[0], f"行名“{cells[index]}”与国家格式的行名相近，按该行导入")
+        return True
 
     def _header_cell(self, text: str, tid: str | None) -> None:
         prefix = L.group_prefix(text)
@@ -269,7 +365,9 @@ def walk(blocks: Iterable[Block]) -> Walk:
         if isinstance(block, str):
             walker.para(block)
         else:
+            walker._flush_cells()
             walker.row(block)
+    walker._flush_cells()
     return walker.w
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from workflow.domain.bodies import infer_body_type
+from workflow.domain.bodies import BodyType, infer_body_type
 from workflow.domain.formats import FORMATS, TABLE_NAMES, ColumnDef, FormatId, format_for_year
 from workflow.domain.model import Cell, Header, Report, Section, Table
 
@@ -33,21 +33,35 @@ def finish(w: Walk, *, body_type: str | None, year: int | None, body_name: str |
     notes = list(w.notes)
     signature, report_date = _closing(w, notes)
     preamble = "\n".join(w.preamble)
-    title = w.title or ""
+    title = H.clean_title(w.title or "")
     if not title:
         notes.append(ImportNote("标题", "没有找到报告标题"))
-    body = body_name or H.unit_name(preamble) or H.body_from_title(title) or signature
+    body_text = _body_text(w)
+    text_body, text_year = H.body_from_text(preamble + "\n" + body_text)
+    body = (
+        body_name
+        or H.unit_name(preamble)
+        or H.body_from_title(title)
+        or H.publisher(preamble)
+        or text_body
+        or H.body_named_in(preamble + "\n" + body_text)
+        or (signature if H.is_body_name(signature) else "")
+        or signature
+    )
+    if not body_name and not H.body_from_title(title) and body:
+        notes.append(ImportNote("标题", f"标题中没有机关名称，机关名称“{body}”取自报告的其他部分"))
     period_text, start, end = H.find_period(preamble)
     if not period_text:
-        period_text, start, end = H.find_period(_body_text(w))
-    year = year or _year(w, title, start, end, report_date)
+        period_text, start, end = H.find_period(body_text)
+    year = year or _year(w, title, start, end, report_date, text_year)
     if year is None:
         notes.append(ImportNote("标题", "无法确定报告年度：标题、统计期限和落款日期都没有给出年份"))
+    kind = body_type or _body_type(body, signature, preamble + "\n" + body_text)
     fmt = _format(w, year)
     report = Report(
         header=Header(
             body_name=body,
-            body_type=body_type or infer_body_type(body).value,
+            body_type=kind,
             year=year,
             title=title,
             period_text=period_text,
@@ -57,13 +71,24 @@ def finish(w: Walk, *, body_type: str | None, year: int | None, body_name: str |
             signature=signature,
         ),
         format=fmt,
-        format_markers=list(w.markers19) if fmt is FormatId.F2019 else [],
+        format_markers=list(w.markers19),
         preamble=preamble,
         sections={n: Section(t, "\n".join(w.lines.get(n, []))) for n, t in sorted(w.titles.items())},
         tables=_tables(w, fmt, notes),
         aggregates_bodies=H.aggregates(preamble),
     )
     return ImportResult(report, notes)
+
+
+def _body_type(body: str, signature: str, text: str) -> str:
+    """From the name; else from the 落款; else from how the text speaks of itself ("我镇", "本街道")."""
+    for name in (body, signature):
+        kind = infer_body_type(name)
+        if kind is not BodyType.OTHER:
+            return kind.value
+    if body:
+        return BodyType.OTHER.value  # a name that says no type: do not guess from the text
+    return H.type_from_text(text).value
 
 
 def _body_text(w: Walk) -> str:
@@ -90,15 +115,19 @@ def _closing(w: Walk, notes: list[ImportNote]) -> tuple[str, date | None]:
     return signature, when
 
 
-def _year(w: Walk, title: str, start: date | None, end: date | None, when: date | None) -> int | None:
+def _year(
+    w: Walk, title: str, start: date | None, end: date | None, when: date | None, in_text: int | None
+) -> int | None:
     if end is not None:
         return end.year
     if start is not None:
         return start.year
-    found = H.year_in_title(title) or H.year_as_of(_body_text(w))
+    found = H.year_in_title(title) or in_text or H.year_as_of(_body_text(w))
     if found:
         return found
-    return when.year - 1 if when else None
+    if when:
+        return when.year - 1
+    return H.year_in_text("\n".join(w.preamble) + "\n" + _body_text(w))
 
 
 def _format(w: Walk, year: int | None) -> FormatId:
@@ -114,6 +143,15 @@ def _tables(w: Walk, fmt: FormatId, notes: list[ImportNote]) -> dict[str, Table]
     for raw in w.rows:
         table = tables[raw.table]
         columns = _COLUMNS.get((fmt, raw.table, raw.key))
+        if columns is None and fmt is FormatId.F2021 and not _has_successors(w, raw):
+            old = _COLUMNS.get((FormatId.F2019, raw.table, raw.key))
+            if old is not None:  # a 2019 试行 row in a 2021 table: kept, so A5 can name it
+                cells = _cells(raw, len(old), notes)
+                if cells is not None:
+                    table.rows[raw.key] = _row(old, cells)
+                    table.labels[raw.key] = raw.label
+                    notes.append(ImportNote(raw.where, f"“{raw.label}”是2019年试行版格式的行"))
+                    continue
         if columns is None:
             table.extra_rows.append(raw.label)
             notes.append(ImportNote(raw.where, f"“{raw.label}”不属于{FORMATS[fmt].name}，已列为多余行"))
@@ -127,6 +165,16 @@ def _tables(w: Walk, fmt: FormatId, notes: list[ImportNote]) -> dict[str, Table]
         table.rows[raw.key] = _row(columns, cells)
         table.labels[raw.key] = raw.label
     return tables
+
+
+# 2019 试行 rows and the 2021 rows that took their place.
+_SUCCESSORS = {("t3", "o"): ("o1", "o2", "o3")}
+
+
+def _has_successors(w: Walk, raw: RawRow) -> bool:
+    """The 2021 rows that replaced this 2019 row are there too: the old row is an extra row."""
+    keys = _SUCCESSORS.get((raw.table, raw.key), ())
+    return any(r.table == raw.table and (r.key in keys or r.key == raw.key and r is not raw) for r in w.rows)
 
 
 _ROWS: dict[tuple[object, ...], dict[str, Cell]] = {}  # whole rows recur too ("0" × 7)

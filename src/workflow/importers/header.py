@@ -14,7 +14,10 @@ _TITLE_SUFFIX = re.compile(
 _TRAILING_YEAR = re.compile(r"(?:19|20)\d\d\s*年度?$")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d\d)\s*年")
 _UNIT_NAME = re.compile(r"单位名称\s*[:：]\s*([^\s:：，,。]+)")
-_PERIOD_WORD = re.compile(r"统计(?:期限|时限|期间|时间|区间|周期)")
+_PERIOD_WORD = re.compile(
+    r"统计(?:数据的?)?(?:期限|时限|期间|时间|区间|周期|时段)|数据(?:的)?(?:统计)?(?:期限|时限|时段)"
+    r"|(?:涵盖|覆盖)[^。\n]{0,30}?(?:19|20)\d\d\s*年\s*1\s*月\s*1\s*日"
+)
 _DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _MONTH_DAY = re.compile(r"^\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _AS_OF = re.compile(r"截[至止]\s*((?:19|20)\d\d)\s*年\s*12\s*月\s*31\s*日")
@@ -56,11 +59,127 @@ _SENTENCE_MARKS = frozenset("。，,；;：:！？!?“”")
 
 def body_from_title(title: str) -> str:
     """'鲁沙尔镇人民政府2024年政府信息公开工作年度报告' -> '鲁沙尔镇人民政府'."""
-    rest = _TITLE_SUFFIX.sub("", title.replace(" ", "").replace("\u3000", ""))
+    rest = _TITLE_SUFFIX.sub("", clean_title(title).replace(" ", "").replace("\u3000", ""))
     if rest.endswith("政府") and (not rest.endswith("人民政府") or rest.endswith("政府政府")):
         rest = rest[:-2]  # the 政府 of 政府信息公开, not the body's own 人民政府
     rest = _TRAILING_YEAR.sub("", rest)
-    return rest.removeprefix("关于").strip()
+    rest = _LEADING_YEAR.sub("", rest)  # "2022年金华市市场监管局…": the year before the name
+    return rest.removeprefix("关于").strip("《》<> ")
+
+
+# A web page's label before the title ("文件名称：", "标题："), a tag ("【图文】"), quotes around it.
+_TITLE_LABEL = re.compile(
+    r"^(?:【[^】]{1,8}】|\[[^\]]{1,8}\])?\s*(?:(?:文件名称|文件标题|标题|题目|名称)\s*[:：]\s*)?"
+)
+_LEADING_YEAR = re.compile(r"^(?:19|20)\d\d\s*年度?")
+
+
+def clean_title(title: str) -> str:
+    """The title without a page's label or tag in front: '【图文】X年度报告' -> 'X年度报告'."""
+    return _TITLE_LABEL.sub("", title.strip(), count=1).strip().strip("《》")
+
+
+def is_body_name(text: str) -> bool:
+    """A name that says what kind of body it is (镇, 街道, 局, 人民政府 …)."""
+    return bool(text) and infer_body_type(text) is not BodyType.OTHER
+
+
+def joins_title(head: str, title: str) -> bool:
+    """`head` is the first line of a title wrapped over two lines ("五常市民意乡" / "2021年…年度报告",
+    "西咸新区底张街道办事处2023年度政府" / "信息公开工作年度报告"): the line alone names no body, the
+    two together do."""
+    head = head.strip()
+    if not head or len(head) > 40 or any(c in _SENTENCE_MARKS for c in head) or "报告" in head:
+        return False
+    if is_body_name(body_from_title(title)):
+        return False
+    joined = head + title.strip()
+    return "信息公开" in joined and is_body_name(body_from_title(joined))
+
+
+_PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位|来源|编制单位)\s*[:：]\s*([^\s:：，,。|]{2,40})")
+# "现将进贤县市场监督管理局2022年政府信息公开工作年度报告…", "发布《临洮县新添镇2022年…报告》",
+# "绍兴市越城区东湖街道特编制2023年政府信息公开年度报告": a body's name right before the report's own name.
+_REPORT_NAME = re.compile(
+    r"([\u4e00-\u9fff（）()]{2,40}?)(?:特|现)?(?:编制|发布|公布)?(?:了)?《?((?:19|20)\d\d)\s*年度?"
+    r"(?:政府)?信息公开(?:工作)?(?:年度)?报告"
+)
+_COMPILED_BY = re.compile(r"由([\u4e00-\u9fff（）()]{2,40}?)(?:负责)?(?:编制|编写|起草)")
+_LEAD_WORDS = re.compile(r"^.*?(?:现将|现发布|现公布|特编制|编制|发布|公布|公开|要求|关于|根据|按照|依据)")
+_NAME_TAIL = re.compile(r"(?:党政综合办公室|党政办公室|党政办|综合办公室|办公室)$")
+
+
+def publisher(text: str) -> str:
+    """The body named by a page's '发布机构：' line."""
+    m = _PUBLISHER.search(text)
+    if m is None:
+        return ""
+    name = re.sub(r"[（(][^）)]*[）)]$", "", m.group(1))  # "金华市市场监管局(知识产权局)"
+    return name if is_body_name(name) else ""
+
+
+def body_from_text(text: str) -> tuple[str, int | None]:
+    """A body's name (and the year) where the text names the report or who compiled it."""
+    for m in _REPORT_NAME.finditer(text):
+        name = _body_tail(m.group(1))
+        if name:
+            return name, int(m.group(2))
+    for m in _COMPILED_BY.finditer(text):
+        name = _body_tail(_NAME_TAIL.sub("", m.group(1)))
+        if name:
+            return name, None
+    return "", None
+
+
+def _body_tail(words: str) -> str:
+    """The body's name at the end of `words`, without the verb or clause in front of it."""
+    words = _LEAD_WORDS.sub("", words.strip("《》 "))
+    words = re.sub(r"^(?:我|本)(?:单位|机关)?", "", words)
+    for start in range(len(words) - 1):
+        candidate = words[start:]
+        if is_body_name(candidate) and len(candidate) >= 3:
+            return candidate
+    return ""
+
+
+_NAMED_BODY = re.compile(
+    r"([\u4e00-\u9fff]{2,12}?(?:街道办事处|镇人民政府|乡人民政府|区人民政府|县人民政府|市人民政府|管理委员会))"
+)
+
+
+def body_named_in(text: str) -> str:
+    """The first full body name the text uses ("官洲街道办事处认真贯彻…")."""
+    for m in _NAMED_BODY.finditer(text):
+        name = _body_tail(m.group(1))
+        if name:
+            return name
+    return ""
+
+
+_ANY_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+
+
+def year_in_text(text: str) -> int | None:
+    """The year the opening of the text speaks of most ("2023年，在区委…"), when nothing else says it."""
+    years = [int(y) for y in _ANY_YEAR.findall(text[:600])]
+    if not years:
+        return None
+    best = max(set(years), key=years.count)
+    return best if years.count(best) >= 2 or len(years) == 1 else None
+
+
+# What a report calls itself ("我镇", "本街道") says its type even where its name is lost.
+_SELF_TYPES = (
+    (re.compile(r"(?:我|本|全)街道|街道办事处"), BodyType.STREET),
+    (re.compile(r"(?:我|本|全)(?:镇|乡)(?!村)"), BodyType.TOWNSHIP),
+)
+
+
+def type_from_text(text: str) -> BodyType:
+    for pattern, kind in _SELF_TYPES:
+        if pattern.search(text):
+            return kind
+    return BodyType.OTHER
 
 
 def unit_name(text: str) -> str:
@@ -83,9 +202,15 @@ def aggregates(preamble: str) -> bool:
     return _AGGREGATES.search(preamble) is not None
 
 
+# "所列数据自2023年1月1日起至2023年12月31日止": a period stated without the word 统计期限.
+_RANGE_STATED = re.compile(
+    r"(?:数据|期限|期间|时限|时段)[^。\n]{0,12}?(?:19|20)\d\d\s*年\s*1\s*月\s*1\s*日\s*起?\s*[至到—\-~～]"
+)
+
+
 def find_period(text: str) -> tuple[str, date | None, date | None]:
     """The 统计期限 sentence as written, and its first and last day."""
-    m = _PERIOD_WORD.search(text)
+    m = _PERIOD_WORD.search(text) or _RANGE_STATED.search(text)
     if m is None:
         return "", None, None
     start = max(text.rfind("。", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
@@ -156,4 +281,4 @@ def looks_like_signature(line: str, body_name: str = "") -> bool:
 
 
 def looks_like_title(line: str) -> bool:
-    return "报告" in line and len(line) <= 80 and "。" not in line
+    return "报告" in line and len(line) <= 80 and "。" not in line and not line.startswith(("#", "[", "（本"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from workflow.domain.formats import T2_2019, T2_2021, T3_2019, T3_2021, T4, TableDef
@@ -67,13 +68,25 @@ def match_row(label: str, group: str = "") -> RowRef | None:
     if not s:
         key = f"{group}{n}"
         return ("t3", key) if group and n.isdigit() and key in _T3_KEYS else None
-    cands = _FULL.get(n) or _STRIPPED.get(s) or _prefix_candidates(s)
+    cands = _FULL.get(n) or _STRIPPED.get(s) or _explained(label) or _prefix_candidates(s)
     if not cands:
         return None
     if len(cands) > 1 and group:
         cands = {c for c in cands if c[1].startswith(group)} or cands
     # Both formats share most keys (t2 normative in either): one key is one row.
     return min(cands) if len({key for _, key in cands}) == 1 else None
+
+
+_EXPLANATION = re.compile(r"\s*[（(][^（()）]{4,}[)）]\s*$")
+
+
+def _explained(label: str) -> set[RowRef]:
+    """ "规章（设区的市、自治州人民政府应提供相关数据）": a label with a provincial explanation after it."""
+    bare = _EXPLANATION.sub("", label)
+    if bare == label or not bare:
+        return set()
+    n = norm(bare)
+    return _FULL.get(n) or _STRIPPED.get(strip_numbering(n)) or set()
 
 
 def is_exact_row_label(label: str) -> bool:
@@ -90,6 +103,44 @@ def _prefix_candidates(s: str) -> set[RowRef]:
         if len(hits) == 1:
             return _STRIPPED[hits[0]]
     return set()
+
+
+# ---------------------------------------------------------------- near misses
+_ROW_TEXTS: dict[str, list[tuple[str, str]]] = {}  # table id -> (stripped label, row key), both formats
+for _t in _ROW_TABLES:
+    for _r in _t.rows:
+        _pair = (strip_numbering(norm(_r.label)), _r.key)
+        if _pair not in _ROW_TEXTS.setdefault(_t.id, []):
+            _ROW_TEXTS[_t.id].append(_pair)
+_LEADING_NUMBER = re.compile(r"^(\d+)")
+NEAR: float = 0.75  # how alike a misprinted label must be to the format's (difflib ratio)
+
+
+def likeness(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@lru_cache(maxsize=4096)
+def near_row(label: str, table: str, group: str = "") -> RowRef | None:
+    """The row a misprinted label most likely is ("属于三类内部信息" for "属于三类内部事务信息"): by its
+    position (表三's group and item number) when it has one, else by likeness to one row alone."""
+    n = norm(label)
+    s = strip_numbering(n)
+    if len(s) < 3 or table not in _ROW_TEXTS:
+        return None
+    number = _LEADING_NUMBER.match(n)
+    if table == "t3" and group and number:
+        key = f"{group}{number.group(1)}"
+        for text, k in _ROW_TEXTS["t3"]:
+            if k == key and likeness(s, text) >= 0.5:
+                return ("t3", key)
+        return None
+    scored = sorted(((likeness(s, text), key) for text, key in _ROW_TEXTS[table]), reverse=True)
+    best, key = scored[0]
+    runner_up = next((score for score, k in scored[1:] if k != key), 0.0)
+    if best >= NEAR and best - runner_up >= 0.1:
+        return (table, key)
+    return None
 
 
 # ---------------------------------------------------------------- header tokens and format markers

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Final
 
@@ -259,9 +260,20 @@ def check_filled(ctx: Context, out: Emitter) -> None:
             out.add(_loc(tid), f"缺少{name}：请按国家格式填报{name}", expected="表格", actual="缺失")
             continue
         rows = table.rows
+        replaced = _replaced_rows(report.format, table)
+        blank_columns = _blank_columns(spec, rows)
+        for col_key, (label, count) in blank_columns.items():
+            out.add(
+                _loc(tid, None, col_key),
+                f"{name}“{label}”一列全部未填写（{count}格）：没有数据请填 0",
+                expected="数字",
+                actual=f"空白{count}格",
+            )
         for row in spec.rows:
             cells = rows.get(row.key)
             if cells is None:
+                if row.key in replaced:
+                    continue  # the 2019 format's single row stands here: A5 names the old template
                 out.add(
                     _loc(tid, row.key),
                     f"{name}缺少“{row.label}”一行：请补上该行，没有数据的填 0",
@@ -271,15 +283,64 @@ def check_filled(ctx: Context, out: Emitter) -> None:
                 continue
             if g is not None and None not in (g.row(row.key) or (None,)):
                 continue  # every cell of the row holds a number: nothing to say, decided per row
-            for col in row.columns:
-                cell = cells.get(col.key)
-                if cell is None or cell.value is None and cell.is_blank:
-                    out.add(
-                        _loc(tid, row.key, col.key),
-                        f"{name}“{row.label}”行“{col.label}”列未填写：没有数据请填 0",
-                        expected="数字",
-                        actual="缺失" if cell is None else (cell.raw.strip() or "空白"),
-                    )
+            blanks = [
+                (col, cell)
+                for col in row.columns
+                if col.key not in blank_columns
+                and ((cell := cells.get(col.key)) is None or cell.value is None and cell.is_blank)
+            ]
+            if len(blanks) > 1 and len(blanks) == len(row.columns):
+                out.add(
+                    _loc(tid, row.key),
+                    f"{name}“{row.label}”一行全部未填写（{len(blanks)}格）：没有数据请填 0",
+                    expected="数字",
+                    actual=f"空白{len(blanks)}格",
+                )
+                continue
+            for col, cell in blanks:
+                out.add(
+                    _loc(tid, row.key, col.key),
+                    f"{name}“{row.label}”行“{col.label}”列未填写：没有数据请填 0",
+                    expected="数字",
+                    actual="缺失" if cell is None else (cell.raw.strip() or "空白"),
+                )
+
+
+# 2019 试行 rows that stand for several 2021 rows: 表三's single （六）其他处理 for o1–o3.
+REPLACED_BY_2019: Final = {("t3", "o"): ("o1", "o2", "o3")}
+
+
+def _replaced_rows(fmt: FormatId, table: Table) -> frozenset[str]:
+    """The 2021 rows a 2019 row found in the table stands for (a 2019 piece in a 2021 report)."""
+    if fmt is not FormatId.F2021:
+        return frozenset()
+    out: set[str] = set()
+    for (_, key), keys in REPLACED_BY_2019.items():
+        if key in table.rows:
+            out.update(keys)
+    return frozenset(out)
+
+
+_MIN_BLANK_COLUMN: Final = 3
+
+
+def _blank_columns(spec: TableDef, rows: dict[str, dict[str, Cell]]) -> dict[str, tuple[str, int]]:
+    """Columns left blank in every row that has them (at least three rows): column key → (label, cells)."""
+    seen: dict[str, list[bool]] = {}
+    labels: dict[str, str] = {}
+    for row in spec.rows:
+        cells = rows.get(row.key)
+        if cells is None:
+            continue
+        for col in row.columns:
+            cell = cells.get(col.key)
+            labels.setdefault(col.key, col.label)
+            seen.setdefault(col.key, []).append(cell is None or cell.value is None and cell.is_blank)
+    return {
+        key: (labels[key], len(flags))
+        for key, flags in seen.items()
+        if len(flags) >= _MIN_BLANK_COLUMN and all(flags)
+    }
 
 
 # ---------------------------------------------------------------- A2
@@ -434,7 +495,15 @@ def _label_verdict(fmt: FormatId, tid: str, name: str, key: str, written: str) -
     label = _label_of(fmt, tid, key)
     if alias is not None and alias.fullmatch(_strip_groups(got)):
         return f"{name}{what}“{written}”是旧的或地方写法，国家格式为“{label}”：请改用格式原文"
+    core = _strip_groups(got)
+    if len(core) < len(expected) and _misspelt(core, expected):
+        return f"{name}{what}“{written}”有错字或漏字，国家格式为“{label}”：请照格式原文改正"
     return f"{name}{what}“{written}”与国家格式“{label}”不一致：请照格式原文填写"
+
+
+def _misspelt(got: str, expected: str) -> bool:
+    """Characters dropped or mistyped, the rest in order (not a label with words added)."""
+    return SequenceMatcher(None, got, expected, autojunk=False).ratio() >= 0.6
 
 
 @lru_cache(maxsize=256)
@@ -459,6 +528,20 @@ def check_format_year(ctx: Context, out: Emitter) -> None:
         out.skip("报告年度不明，无法核对所用格式")
         return
     markers = "、".join(ctx.report.format_markers) or "2019年试行版表格"
+    if year >= 2021 and fmt is FormatId.F2021:
+        pieces = _pieces_2019(ctx)
+        if pieces:
+            # Mostly the 2021 format, with pieces of the old one: the old template all the same, named
+            # by what was found (not "add the missing rows": the rows are there, in the old layout).
+            found = "、".join(f"“{p}”" for p in pieces)
+            out.add(
+                Locator(),
+                f"{year}年度报告中有2019年试行版格式的内容（{found}）："
+                "请按国办公开办函〔2021〕30号规定的新格式改正表头和行",
+                expected="2021年版格式",
+                actual="、".join(pieces),
+            )
+        return
     if year >= 2021 and fmt is FormatId.F2019:
         out.add(
             Locator(),
@@ -475,6 +558,18 @@ def check_format_year(ctx: Context, out: Emitter) -> None:
             actual="2021年版格式",
             severity=Severity.WARNING,
         )
+
+
+def _pieces_2019(ctx: Context) -> list[str]:
+    """Labels of the 2019 试行 format found in a report read as the 2021 format."""
+    found = list(dict.fromkeys(ctx.report.format_markers))
+    for (tid, key), _ in REPLACED_BY_2019.items():
+        table = ctx.report.tables.get(tid)
+        if table is not None and key in table.rows:
+            label = table.labels.get(key, key)
+            if label not in found:
+                found.append(label)
+    return found
 
 
 RULES: Final[list[Rule]] = [

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from workflow.domain.formats import SECTION_NUMERALS, TABLE_NAMES
+from workflow.domain.formats import FORMATS, SECTION_NUMERALS, TABLE_NAMES
 from workflow.domain.model import Number, Report, Table
 
 
@@ -288,13 +288,109 @@ def run_rules(rules: Iterable[Rule], ctx: Context, catalog_version: str) -> Vali
         rule.check(ctx, out)
         if out.findings:
             got = out.findings
-            findings.extend(_dedupe(got) if len(got) > 1 else got)
+            if len(got) > 1:
+                got = _dedupe(got)
+                if len(got) > MAX_PER_RULE:
+                    got = group_findings(rule, got)
+            findings.extend(got)
             out.findings = []
+            # A rule that reported something was assessed: it is not also listed as not assessed
+            # (what it could not judge besides is no news next to what it found).
+            out.skipped = []
         if out.skipped:
             skipped.extend(out.skipped)
             out.skipped = []
     findings.sort(key=lambda f: (f.where.section or 0, SEVERITY_ORDER[f.severity], f.rule))
     return ValidationResult(findings, skipped, catalog_version)
+
+
+# No rule speaks more than this many times about one report: beyond it, findings are grouped by
+# column, then by table, then by section (a report with five blank columns gets five findings, not 125).
+MAX_PER_RULE: Final = 10
+
+
+def group_findings(rule: Rule, findings: list[Finding]) -> list[Finding]:
+    """At most MAX_PER_RULE findings: alike findings merged, by column, then table, then section."""
+    levels: tuple[Callable[[Locator], tuple[Any, ...]], ...] = (
+        lambda w: (w.section, w.table, w.column) if w.table and w.column else (id(w),),
+        lambda w: (w.section, w.table) if w.table else (w.section, w.row, w.column),
+        lambda w: (w.section,),
+        lambda w: (),
+    )
+    got = findings
+    for level in levels:
+        if len(got) <= MAX_PER_RULE:
+            break
+        got = _merge(rule, got, level)
+    return got
+
+
+def _merge(rule: Rule, findings: list[Finding], key: Callable[[Locator], tuple[Any, ...]]) -> list[Finding]:
+    groups: dict[tuple[Any, ...], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(key(f.where), []).append(f)
+    out = []
+    for members in groups.values():
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        first = members[0]
+        same = [m.where for m in members]
+        where = Locator(
+            _common([w.section for w in same]),
+            _common([w.table for w in same]),
+            _common([w.row for w in same]),
+            _common([w.column for w in same]),
+        )
+        place = _place(where)
+        severity = min((m.severity for m in members), key=SEVERITY_ORDER.__getitem__)
+        out.append(
+            Finding(
+                rule=first.rule,
+                severity=severity,
+                message=f"{place}有{len(members)}处同类问题（{rule.title}），例如：{first.message}",
+                where=where,
+                expected=first.expected if _common([m.expected for m in members]) is not None else None,
+                actual=f"{len(members)}处",
+                difference=None,
+            )
+        )
+    return out
+
+
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    rows: dict[str, str] = {}
+    columns: dict[str, str] = {}
+    for spec in FORMATS.values():
+        for t in spec.tables:
+            for r in t.rows:
+                rows.setdefault(r.key, r.label)
+                for c in r.columns:
+                    columns.setdefault(c.key, c.label)
+    return rows, columns
+
+
+_ROW_LABELS, _COLUMN_LABELS = _labels()
+
+
+def _place(where: Locator) -> str:
+    """Where a group of findings is, in words: 表三“法律服务机构”列."""
+    parts = []
+    if where.table:
+        parts.append(TABLE_NAMES.get(where.table, where.table))
+    elif where.section is not None:
+        parts.append(f"第{SECTION_NUMERALS.get(where.section, where.section)}部分")
+    if where.row:
+        parts.append(f"“{_ROW_LABELS.get(where.row, where.row)}”行")
+    if where.column:
+        parts.append(f"“{_COLUMN_LABELS.get(where.column, where.column)}”列")
+    return "".join(parts) or "全文"
+
+
+def _common(values: Sequence[Any]) -> Any:
+    """The value all share, else None."""
+    first = values[0]
+    return first if all(v == first for v in values) else None
 
 
 def _dedupe(findings: Sequence[Finding]) -> list[Finding]:

@@ -43,6 +43,7 @@ _PERIOD_AT: Final = Locator(row="统计期限")
 _TITLE_AT: Final = Locator(row="标题")
 _SECTION5_AT: Final = Locator(5)
 _SIGNED_AT: Final = Locator(row="落款日期")
+_TEMPLATE_AT: Final = Locator(row="模板文字")
 
 
 def _g1(ctx: Context, out: Emitter) -> None:
@@ -120,8 +121,15 @@ def _g3(ctx: Context, out: Emitter) -> None:
         return
     text = scan(ctx).text(1)
     aspects = _ASPECTS
-    if _is_peoples_government(ctx.report.header.body_type):
+    body_type = ctx.report.header.body_type
+    if _is_peoples_government(body_type):
         aspects += _GOVERNMENT_ASPECTS
+    elif body_type == "other":
+        name = ctx.report.header.body_name
+        out.skip(
+            f"无法从{'“' + name + '”' if name else '报告中的机关名称'}判断机关类型，"
+            "未核对人民政府须写的工作考核、社会评议和责任追究情况"
+        )
     for name, words in aspects:
         if not any(w in text for w in words):
             out.add(Locator(1, row=name), f"第一部分总体情况没有写“{name}”方面的情况")
@@ -167,6 +175,17 @@ def _g5(ctx: Context, out: Emitter) -> None:
     if p is None:
         out.add(where, "报告没有写明统计期限（Y年1月1日至Y年12月31日）", severity=Severity.WARNING)
         return
+    garbled = _GARBLED.search(p.text)
+    if garbled is not None:
+        # Digits run together where 年/月 belong ("20221月1日", "202020年", "2025111231日"): a misprint.
+        y = ctx.year or "Y"
+        out.add(
+            where,
+            f"统计期限中的日期“{garbled.group(0)}”有错漏（缺“年”“月”或数字多出），应为“{y}年1月1日至{y}年12月31日”",
+            expected=f"{y}年1月1日至{y}年12月31日",
+            actual=p.text[:60],
+        )
+        return
     if p.start is None or p.end is None:
         out.add(
             where,
@@ -184,6 +203,50 @@ def _g5(ctx: Context, out: Emitter) -> None:
             expected=f"{y}年1月1日至{y}年12月31日",
             actual="{}年{}月{}日至{}年{}月{}日".format(*p.start, *p.end),
         )
+
+
+# ------------------------------------------------------------------ G10
+# Text of the template or the drafting left in the published report.
+_LEFTOVERS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
+    ("未填写的签名栏", re.compile(r"(?:负责人|领导)签[名字][:：]?\s*(?=$|\n|[（(]|单位|日期)")),
+    (
+        "未填写的盖章栏",
+        re.compile(r"[（(]\s*(?:盖章|公章|落款)\s*[)）]|(?:^|\n)\s*(?:落款|盖章)[:：]\s*(?=$|\n)"),
+    ),
+    ("排版符号“**”", re.compile(r"\*\*|(?:^|\n)#{1,6}\s")),
+    ("占位符“XX”", re.compile(r"[XＸ×xｘ]{2,}(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[XＸ×ｘ]{2,}")),
+    ("填写说明", re.compile(r"[（(【\[]\s*(?:此处|在此|请)?填写[^）)】\]]{0,20}[)）】\]]|此处填写|请在此处")),
+    ("未填写的日期", re.compile(r"(?:19|20)?\d{0,2}\s{0,2}年\s{2,}月\s{2,}日|[XＸ×]{2,4}年[XＸ×]{1,2}月")),
+)
+
+
+def _g10(ctx: Context, out: Emitter) -> None:
+    report = ctx.report
+    h = report.header
+    pieces = [(0, h.title), (0, report.preamble)]
+    pieces += [(n, f"{s.title or ''}\n{s.text}") for n, s in sorted(report.sections.items())]
+    pieces.append((0, h.signature))
+    found: dict[int, list[str]] = {}
+    for n, text in pieces:
+        if not text:
+            continue
+        for what, pattern in _LEFTOVERS:
+            m = pattern.search(text)
+            if m is not None and what not in found.get(n, []):
+                found.setdefault(n, []).append(what)
+                found.setdefault(-n - 1, []).append(m.group(0).strip() or what)
+    for n in sorted(k for k in found if k >= 0):
+        names = "、".join(found[n])
+        out.add(
+            _SECTION_AT.get(n, _TEMPLATE_AT),
+            f"{'报告开头' if n == 0 else '第' + SECTION_NUMERALS[n] + '部分'}留有模板或草稿中的文字（{names}）："
+            "请删去或填写完整后再发布",
+            expected="无模板文字",
+            actual="、".join(found[-n - 1]),
+        )
+
+
+_GARBLED: Final = re.compile(r"\d{5,}\s*[年月日]|(?<!\d)\d{4}\d{1,2}\s*月")
 
 
 def _period_problem(start: tuple[int, int, int], end: tuple[int, int, int]) -> str:
@@ -211,7 +274,8 @@ def _g6(ctx: Context, out: Emitter) -> None:
     where = _TITLE_AT
     y = ctx.year or "Y"
     if not title:
-        out.add(where, "报告没有标题", expected=f"<机关全称>{y}年政府信息公开工作年度报告")
+        # Reports cut from a web page carry their title in the page, not in the text: not judged.
+        out.skip("导入的文字中没有找到报告标题（网页摘录常不含标题），未核对标题写法")
         return
     m = _TITLE.match(title)
     if m is None:
@@ -346,5 +410,8 @@ RULES: Final[list[Rule]] = [
     Rule("G7", Severity.WARNING, "G", "党务、群团信息不应计入政府信息公开数量", _g7),
     Rule("G8", Severity.WARNING, "G", "第一部分不应使用“300余条”“近百条”之类的约数", _g8),
     Rule("G9", Severity.ERROR, "G", "第五部分须写明存在的主要问题和改进措施", _g9),
+    Rule(
+        "G10", Severity.WARNING, "G", "报告中不应留有模板或草稿中的文字（签名栏、占位符、排版符号等）", _g10
+    ),
     Rule("H1", Severity.ERROR, "H", "落款日期应在报告年度结束之后，且不晚于今天", _h1),
 ]

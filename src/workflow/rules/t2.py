@@ -107,6 +107,8 @@ def check_in_force_plausible(ctx: Context, out: Emitter) -> None:
 
 
 def check_regulations_power(ctx: Context, out: Emitter) -> None:
+    if _type_unknown(ctx, out, "规章制定权"):
+        return
     severity = NO_REGULATIONS.get(ctx.report.header.body_type)  # type: ignore[call-overload]
     if severity is None:
         return  # a body that may make (or report) 规章
@@ -132,7 +134,19 @@ def check_regulations_power(ctx: Context, out: Emitter) -> None:
 # ---------------------------------------------------------------- D4
 
 
+def _type_unknown(ctx: Context, out: Emitter, what: str) -> bool:
+    """True (with the reason recorded) when the body's type could not be told: never a silent pass."""
+    if ctx.report.header.body_type != BodyType.OTHER:
+        return False
+    name = ctx.report.header.body_name
+    who = f"“{name}”" if name else "报告中的机关名称"
+    out.skip(f"无法从{who}判断机关类型（乡镇、街道、县级部门……），未核对{what}")
+    return True
+
+
 def check_small_body_normative(ctx: Context, out: Emitter) -> None:
+    if _type_unknown(ctx, out, "乡镇、街道的行政规范性文件"):
+        return
     if ctx.report.header.body_type not in SMALL_BODIES:
         return
     table = present_table(ctx, out, "t2")
@@ -213,9 +227,12 @@ def check_text_documents(ctx: Context, out: Emitter) -> None:
         if said is None:
             continue
         value = table.value("normative", col)
+        regulations = table.value("regulations", col)
         if value is None:
             out.skip(f"表二行政规范性文件{COLUMN_LABELS[col]}未填写，无法与正文核对")
-        elif said != value:
+        elif said != value and (regulations is None or said != value + regulations):
+            # Text may count 规章 and 行政规范性文件 together (both are 第二十条第（一）项): either reading
+            # the format allows is accepted; only a figure that fits neither contradicts the table.
             out.add(
                 _loc("normative", col),
                 f"正文称行政规范性文件{COLUMN_LABELS[col][:-2]} {said} 件，表二为 {value} 件：请统一正文与表格",

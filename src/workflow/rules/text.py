@@ -32,6 +32,10 @@ OFF_TOPIC: Final = re.compile(r"政务服务|审批|许可|备案|工单|热线|
 NOT_REQUESTS: Final = re.compile(COMPARISON.pattern + r"|复议|诉讼|案件|主动公开")
 
 _FORWARD_WORDS: Final = r"(?:结转|顺延|转入)(?:至|到)?下一?年度?"
+_RECEIVED_ALL: Final = (
+    r"收办|共收办|(?:新收|收到|受理)(?:的|政府信息公开)?(?:申请)?(?:及|和|与|加|连同)上年结转(?:的)?(?:申请)?"
+)
+_OPEN_AND_PARTIAL: Final = r"(?:予以公开|同意公开|公开)(?:及|和|与|或|以及|并)部分公开"
 _NOTHING_RECEIVED: Final = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收)[^，。；\n]{0,15}?申请|无依申请")
 
 _GROUP_WORDS: Final = {
@@ -65,7 +69,7 @@ def _before(name: str, keywords: str, gap: int) -> str:
 # The characters a statement can start with (the first of every keyword above, or a digit).  The
 # look-ahead lets the regex engine pass over every other position with one set test instead of trying
 # all the branches there: a third of F1's time.  Keep it in step with the keywords (a test compares).
-_STARTS: Final = "收受新接共上办答处结顺转予同部不无其自法商科社0-9"
+_STARTS: Final = "收受新接共上办答处结顺转予同部不无其自法商科社公0-9"
 
 # Every statement of the family in one alternation, so each request clause is searched once.  The
 # outer group's name says which statement matched ("forward__before" counts as "forward").
@@ -73,6 +77,10 @@ _STATEMENTS: Final = re.compile(
     f"(?=[{_STARTS}])(?:"
     + "|".join(
         [
+            # Sentences naming two cells at once come first: "收办N件" is new + carried,
+            # "予以公开及部分公开N件" is granted + partial.
+            _after("received_all", _RECEIVED_ALL, 8),
+            _after("g_open_partial", _OPEN_AND_PARTIAL, 4, also_not="信文"),
             _after("received", r"收到|受理|新收|接收|共收", 14),
             _after("carried", r"上年结转|上一年度结转|上年度结转|上年未办结", 8),
             _after("handled", r"办结|答复|办理完毕|处理完毕", 6),
@@ -123,6 +131,7 @@ _NOT_AFTER: Final = {
     "received": ("未", "没", "没有"),
     "forward__before": tuple("0123456789."),
     "g_granted": ("不", "不予", "部分"),
+    "g_open_partial": ("不", "不予"),
 }
 
 
@@ -170,6 +179,7 @@ def _compare(ctx: Context, out: Emitter, found: Found | None, row: str, label: s
 
 # ------------------------------------------------------------------ F1–F4
 def _f1(ctx: Context, out: Emitter) -> None:
+    _f1_all(ctx, out)
     found = _statement(ctx, out, "收到申请", "received")
     if (
         found is None
@@ -195,6 +205,26 @@ def _f1(ctx: Context, out: Emitter) -> None:
         )
         return
     out.add(where, f"文字中收到申请{n}件，与表三“本年新收”总计{new}不一致", expected=new, actual=n)
+
+
+def _f1_all(ctx: Context, out: Emitter) -> None:
+    """ "收办N件": new and carried-over requests together, against the sum of the two rows."""
+    found = _statement(ctx, out, "收办申请", "received_all")
+    if found is None or found.single is None:
+        return
+    t = present_table(ctx, out, "t3", "报告缺少表三，无法与文字核对")
+    if t is None:
+        return
+    both = total((t.value("new", "total"), t.value("carried", "total")))
+    if both is None:
+        out.skip("表三“本年新收”或“上年结转”总计为空，未与文字核对")
+    elif both != found.single:
+        out.add(
+            Locator(found.section, "t3", "new", "total"),
+            f"文字中收办申请{found.single}件（本年新收加上年结转），与表三两行总计之和{both}不一致",
+            expected=both,
+            actual=found.single,
+        )
 
 
 def _f2(ctx: Context, out: Emitter) -> None:
@@ -227,7 +257,9 @@ def _f4(ctx: Context, out: Emitter) -> None:
 
 
 # ------------------------------------------------------------------ F5
-_GROUP_NAMES: Final = tuple((g, f"g_{g}") for g in _GROUP_WORDS)
+_GROUP_NAMES: Final = (("open_partial", "g_open_partial"), *((g, f"g_{g}") for g in _GROUP_WORDS))
+_GROUP_SUMS: Final = {"open_partial": ("granted", "partial")}
+_GROUP_SUM_LABELS: Final = {"open_partial": "予以公开和部分公开"}
 _APPLICANT_NAMES: Final = tuple((k, f"a_{k}") for k in _APPLICANTS)
 
 
@@ -238,20 +270,22 @@ def _f5(ctx: Context, out: Emitter) -> None:
     for group, name in _GROUP_NAMES:
         if name not in said:
             continue  # not stated: nothing to compare (the common case, decided without a call)
-        found = _statement(ctx, out, T3_GROUP_LABELS[group], name)
+        label = _GROUP_SUM_LABELS.get(group) or T3_GROUP_LABELS[group]
+        found = _statement(ctx, out, label, name)
         if found is None or found.single is None:
             continue
         if t is None and (t := present_table(ctx, out, "t3", "报告缺少表三，无法与文字核对")) is None:
             return
-        rows = spec.t3_group_rows(group)
+        parts = _GROUP_SUMS.get(group, (group,))
+        rows = tuple(r for g in parts for r in spec.t3_group_rows(g))
         expected = total(t.value(r, "total") for r in rows)
         if expected is None:
-            out.skip(f"表三“{T3_GROUP_LABELS[group]}”有空格，未与文字核对")
+            out.skip(f"表三“{label}”有空格，未与文字核对")
             continue
         if expected != found.single:
             out.add(
                 Locator(found.section, "t3", rows[0] if len(rows) == 1 else group, "total"),
-                f"文字中{T3_GROUP_LABELS[group]}{found.single}件，与表三该项合计{expected}不一致",
+                f"文字中{label}{found.single}件，与表三该项合计{expected}不一致",
                 expected=expected,
                 actual=found.single,
             )

@@ -47,6 +47,15 @@ def test_C1_skips_blank_group_and_checks_the_others() -> None:
     _t4(r, "direct", other=1)
     r.tables["t4"].set("direct", "total", 2)
     assert [f.where.row for f in findings(r, "C1")] == ["direct"]
+    # C1 reported a finding, so it is not also listed as not assessed (issue #14 class 9).
+    assert skipped(r, "C1") == []
+
+
+def test_C1_names_the_blank_group_when_nothing_else_is_wrong() -> None:
+    r = clean_report()
+    for col in T4_COLUMN_KEYS:
+        r.tables["t4"].set("review", col, "")  # lushaer_2024
+    assert findings(r, "C1") == []
     assert any("行政复议" in reason for reason in skipped(r, "C1"))
 
 
