@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     # Clients that may read /metrics and /healthz's details without signing in (an administrator's
     # session always may).  IP networks; empty: administrators only.
     metrics_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    # Sign-in throttling (workflow.services.throttle): after this many failed sign-ins from one address
+    # (any name), or against one account from one address, each further attempt waits 1 s, 2 s, 4 s …
+    # up to login_throttle_max_seconds; failures older than the window are forgotten.  An account tried
+    # from many addresses (4 × the per-account number) makes addresses that never signed in to it wait
+    # at most login_throttle_account_max_seconds before each check: a delay, never a lock.
+    login_throttle_free_per_address: int = Field(10, ge=1)
+    login_throttle_free_per_account: int = Field(5, ge=1)
+    login_throttle_max_seconds: float = Field(900.0, gt=0)
+    login_throttle_account_max_seconds: float = Field(5.0, ge=0, le=60)
+    login_throttle_window_seconds: float = Field(3600.0, gt=0)
     # Side effects, chosen by configuration
     mailer: Literal["console", "smtp", "memory"] = "console"
     smtp_host: str = "127.0.0.1"

@@ -86,6 +86,8 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/admin/reminders"): ADMIN_ONLY,
     ("GET", "/admin/holidays"): ADMIN_ONLY,
     ("POST", "/admin/holidays"): ADMIN_ONLY,
+    ("GET", "/admin/throttles"): ADMIN_ONLY,
+    ("POST", "/admin/throttles/lift"): ADMIN_ONLY,
     # JSON API (anonymous: 401)
     ("GET", "/api/me"): SIGNED_IN,
     ("GET", "/api/reports"): SIGNED_IN,

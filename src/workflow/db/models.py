@@ -343,3 +343,22 @@ def _versions_are_immutable(session: Session, flush_context: Any, instances: Any
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, ReportVersion) and (obj in session.deleted or session.is_modified(obj)):
             raise ImmutableRowError(f"report version {obj.id} is immutable once submitted")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per key, shared by every web process (workflow.services.throttle).
+
+    Keys: ``addr:<address>`` (every name tried from one address), ``pair:<name>|<address>`` (one account
+    from one address; ``last_success_at`` marks an address that has signed in to it) and
+    ``name:<name>`` (one account from everywhere: only a short wait, skipped by known addresses).
+    Names are the typed ones, known or not, so a throttle never tells who exists."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(240), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # addr | pair | name
+    username: Mapped[str | None] = mapped_column(String(80))
+    address: Mapped[str | None] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_allowed_at: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_success_at: Mapped[datetime | None]

@@ -1,4 +1,4 @@
-"""Sign-in and sign-out: argon2 passwords, failed-login backoff kept in the users table, audit events."""
+"""Sign-in and sign-out: argon2 passwords, sign-in throttling (workflow.services.throttle), audit events."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from workflow.clock import now
 from workflow.db.models import AuditEvent, User
 from workflow.db.session import begin_write
+from workflow.services import throttle
 from workflow.web.deps import DB, MaybeUser, PageUser
 from workflow.web.security import (
+    client_address,
     csrf_token,
     hash_password,
-    lock_for,
-    minutes_left,
     require_csrf,
     verify_password,
 )
@@ -61,44 +61,41 @@ def _audit(db: Session, action: str, user: User | None, **details: object) -> No
     )
 
 
-def _check_password(db: Session, username: str, password: str) -> tuple[User | None, str]:
+WRONG = "用户名或密码错误。"
+
+
+def wait_message(seconds: int) -> str:
+    return f"尝试次数过多，请稍候 {seconds} 秒后再试。"
+
+
+def _check_password(
+    db: Session, username: str, password: str, address: str, policy: throttle.ThrottlePolicy
+) -> tuple[User | None, str]:
     """The user if the password is right; otherwise an error message (and the failure is counted).
 
-    The password is checked (argon2: tens of ms of CPU) with no transaction open; only the counters and
-    the audit event are written, in one short write transaction that the caller commits."""
+    Throttled (workflow.services.throttle: per address, per account and address, and a short wait for
+    new addresses on an account under attack): an attempt inside a wait is answered without checking
+    the password.  Known and unknown names get the same answers, after the same argon2 work.  The
+    password is checked (tens of ms of CPU) with no transaction open; the throttle counters and the
+    audit event are written in one short write transaction that the caller commits."""
+    at = now()
+    wait = throttle.wait_before_check(db, username, address, at, policy)
+    if wait:
+        return None, wait_message(wait)
     found = db.scalars(select(User).where(User.username == username)).first()
     db.commit()  # end the read
-    if found is None or not found.is_active:
-        verify_password(_DUMMY_HASH, password)
-        begin_write(db)
-        _audit(db, "login_failed", None, username=username[:80])
-        return None, "用户名或密码错误。"
-    at = now()
-    if found.locked_until and found.locked_until > at:
-        begin_write(db)
-        _audit(db, "login_locked", found)
-        return (
-            None,
-            f"登录失败次数过多，账户已暂时锁定，请 {minutes_left(found.locked_until, at)} 分钟后再试。",
-        )
-    right = verify_password(found.password_hash, password)
+    if found is not None and found.is_active:
+        right = verify_password(found.password_hash, password)
+    else:
+        found, right = None, verify_password(_DUMMY_HASH, password) and False
     begin_write(db)
-    user = db.get(User, found.id, populate_existing=True)
-    if user is None:
-        return None, "用户名或密码错误。"
-    if not right:
-        user.failed_logins += 1
-        lock = lock_for(user.failed_logins)
-        user.locked_until = at + lock if lock else None
-        _audit(db, "login_failed", user, failures=user.failed_logins)
-        if lock:
-            return None, f"登录失败次数过多，账户已暂时锁定，请 {minutes_left(at + lock, at)} 分钟后再试。"
-        return None, "用户名或密码错误。"
-    if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
-    _audit(db, "login", user)
-    return user, ""
+    if found is None or not right:
+        wait = throttle.record_failure(db, username, address, at, policy)
+        _audit(db, "login_failed", found, username=username[:80], address=address)
+        return None, WRONG + (wait_message(wait) if wait else "")
+    throttle.record_success(db, username, address, at)
+    _audit(db, "login", found, address=address)
+    return found, ""
 
 
 @router.post("/login", include_in_schema=False, dependencies=[Depends(require_csrf)])
@@ -110,7 +107,8 @@ def login(
     next: Annotated[str, Form()] = "",
     stash: Annotated[str, Form()] = "",
 ) -> Response:
-    user, error = _check_password(db, username.strip(), password)
+    policy = throttle.ThrottlePolicy.from_settings(request.app.state.settings)
+    user, error = _check_password(db, username.strip(), password, client_address(request), policy)
     db.commit()
     if user is None:
         return _login_page(request, error=error, next_=safe_next(next), stash=stash, status=401)

@@ -1,4 +1,4 @@
-"""Passwords, CSRF tokens and the failed-login backoff policy.
+"""Passwords, CSRF tokens and the client address sign-in throttling counts by.
 
 Passwords are argon2 hashes (argon2-cffi).  The CSRF token lives in the signed session and is sent
 back in every form (hidden field ``csrf_token``) or, for the JSON API, in the ``X-CSRF-Token`` header.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,9 +18,6 @@ _hasher = PasswordHasher()
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Failed logins allowed before the account is locked; each further failure doubles the wait.
-FREE_ATTEMPTS = 5
-MAX_LOCK = timedelta(hours=1)
 
 
 def hash_password(password: str) -> str:
@@ -37,15 +33,11 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
-def lock_for(failures: int) -> timedelta | None:
-    """How long to lock the account after `failures` consecutive failed logins (None: not locked)."""
-    if failures < FREE_ATTEMPTS:
-        return None
-    return min(timedelta(minutes=2 ** (failures - FREE_ATTEMPTS)), MAX_LOCK)
-
-
-def minutes_left(until: datetime, now: datetime) -> int:
-    return max(1, int((until - now).total_seconds() + 59) // 60)
+def client_address(request: Request) -> str:
+    """The address sign-in throttling counts by: the connection's peer.  Behind a reverse proxy uvicorn
+    (run with proxy_headers) puts X-Forwarded-For's client there, but only when the proxy's address is in
+    FORWARDED_ALLOW_IPS (default 127.0.0.1): a header sent by anybody else is not believed."""
+    return request.client.host if request.client else "unknown"
 
 
 def csrf_token(request: Request) -> str:

@@ -1,4 +1,5 @@
-"""The district office: dashboard, status table download, bodies and users, seasons and deadlines."""
+"""The district office: dashboard, status table download, bodies and users, seasons and deadlines,
+sign-in throttles."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from workflow.clock import now
 from workflow.db.models import Body, Extension, Jurisdiction, Season, SeasonDeadline, User
 from workflow.db.session import begin_write
 from workflow.domain.bodies import BodyType, infer_body_type
-from workflow.services import audit
+from workflow.services import audit, throttle
+from workflow.services.accounts import password_problems
 from workflow.web import dashboard
 from workflow.web.deps import DB, MAX_ID, AdminUser, Id, ReadDB
 from workflow.web.security import hash_password
@@ -82,16 +84,21 @@ def status_xlsx(user: AdminUser, db: DB, year: int | None = None) -> Response:
     )
 
 
-@router.get("/admin/bodies")
-def bodies_page(request: Request, user: AdminUser, db: DB) -> Response:
-    ctx = {
+def _bodies_context(db: Session) -> dict[str, object]:
+    return {
         "bodies": list(db.scalars(select(Body).order_by(Body.code).limit(500))),
         "body_total": db.scalar(select(func.count(Body.id))),
         "users": list(db.scalars(select(User).order_by(User.username).limit(500))),
         "jurisdictions": list(db.scalars(select(Jurisdiction).order_by(Jurisdiction.name))),
         "body_types": list(BodyType),
+        "user_form": {},
+        "user_errors": {},
     }
-    return render(request, "admin/bodies.html", ctx)
+
+
+@router.get("/admin/bodies")
+def bodies_page(request: Request, user: AdminUser, db: DB) -> Response:
+    return render(request, "admin/bodies.html", _bodies_context(db))
 
 
 @router.post("/admin/bodies")
@@ -130,31 +137,68 @@ def add_body(
     return redirect("/admin/bodies")
 
 
+ROLES = ("submitter", "reviewer", "admin")
+
+
+def _user_form_errors(db: Session, form: dict[str, str], password: str) -> dict[str, list[str]]:
+    """What is wrong with the add-user form, field by field (shown beside each field)."""
+    errors: dict[str, list[str]] = {}
+    username, role = form["username"], form["role"]
+    if not username:
+        errors["username"] = ["请填写用户名（登录时用，例如单位拼音缩写）。"]
+    elif len(username) > 80:
+        errors["username"] = ["用户名最多 80 个字符，请改短一些。"]
+    elif db.scalar(select(User.id).where(User.username == username)) is not None:
+        errors["username"] = [f"用户名“{username}”已被使用，请换一个。"]
+    if len(form["display_name"]) > 100:
+        errors["display_name"] = ["姓名最多 100 个字符。"]
+    if problems := password_problems(username, password):
+        errors["password"] = problems
+    if role not in ROLES:
+        errors["role"] = ["请选择角色。"]
+    elif role == "submitter" and not form["body_id"].isdigit():
+        errors["body_id"] = ["报送人员必须属于一个单位，请选择单位。"]
+    elif role == "reviewer" and not form["jurisdiction_id"].isdigit():
+        errors["jurisdiction_id"] = ["审核人员必须属于一个辖区，请选择辖区。"]
+    return errors
+
+
+def _user_form_page(
+    request: Request, db: Session, form: dict[str, str], errors: dict[str, list[str]]
+) -> Response:
+    """The page again, with each error beside its field and everything typed kept (except the password)."""
+    ctx = _bodies_context(db) | {"user_form": form, "user_errors": errors}
+    return render(request, "admin/bodies.html", ctx, status=422)
+
+
 @router.post("/admin/users")
 def add_user(
     request: Request,
     user: AdminUser,
     db: DB,
-    username: Text,
-    password: Text,
-    role: Annotated[str, Form()],
+    username: Text = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    role: Text = "",
     display_name: Text = "",
-    body_id: Annotated[str, Form()] = "",
-    jurisdiction_id: Annotated[str, Form()] = "",
-    review_stage: Annotated[str, Form()] = "",
+    body_id: Text = "",
+    jurisdiction_id: Text = "",
+    review_stage: Text = "",
 ) -> Response:
-    if role not in ("submitter", "reviewer", "admin") or len(password) < 8 or not username.strip():
-        flash(request, "请填写用户名、至少 8 位的密码，并选择角色。", "error")
-        return redirect("/admin/bodies")
-    if role == "submitter" and not body_id.isdigit():
-        flash(request, "报送人员必须属于一个单位。", "error")
-        return redirect("/admin/bodies")
-    if role == "reviewer" and not jurisdiction_id.isdigit():
-        flash(request, "审核人员必须属于一个辖区。", "error")
-        return redirect("/admin/bodies")
+    form = {
+        "username": username.strip(),
+        "display_name": display_name.strip(),
+        "role": role,
+        "body_id": body_id,
+        "jurisdiction_id": jurisdiction_id,
+        "review_stage": review_stage,
+    }
+    errors = _user_form_errors(db, form, password)
+    db.commit()  # end the read: hashing (tens of ms) happens outside any transaction
+    if errors:
+        return _user_form_page(request, db, form, errors)
     new = User(
-        username=username.strip(),
-        display_name=display_name.strip(),
+        username=form["username"],
+        display_name=form["display_name"],
         password_hash=hash_password(password),
         role=role,
         body_id=int(body_id) if role == "submitter" else None,
@@ -167,8 +211,10 @@ def add_user(
         db.flush()
     except IntegrityError:
         db.rollback()
-        flash(request, f"用户名“{username}”已存在。", "error")
-        return redirect("/admin/bodies")
+        errors = {
+            "username": [f"用户名“{form['username']}”已被使用，或所选单位、辖区已不存在，请检查后重试。"]
+        }
+        return _user_form_page(request, db, form, errors)
     audit.record(db, "admin.user_add", actor_id=user.id, username=new.username, role=role)
     db.commit()
     flash(request, f"已添加用户：{new.username}")
@@ -285,3 +331,32 @@ def grant_extension(
     db.commit()
     flash(request, f"已为{body.name}延期至 {new_due_date.isoformat()}。")
     return redirect("/admin/seasons")
+
+
+SCOPE_LABELS = {
+    throttle.ADDR: "同一地址（所有用户名）",
+    throttle.PAIR: "某账户在某地址",
+    throttle.NAME: "某账户（来自多个地址）",
+}
+
+
+@router.get("/admin/throttles")
+def throttles_page(request: Request, user: AdminUser, db: DB) -> Response:
+    policy = throttle.ThrottlePolicy.from_settings(request.app.state.settings)
+    ctx = {
+        "throttles": throttle.current(db, now(), policy),
+        "scope_labels": SCOPE_LABELS,
+        "policy": policy,
+    }
+    return render(request, "admin/throttles.html", ctx)
+
+
+@router.post("/admin/throttles/lift")
+def lift_throttle(request: Request, user: AdminUser, db: DB, key: Text = "") -> Response:
+    lifted = throttle.lift(db, key, actor_id=user.id) if key else None
+    if lifted is None:
+        flash(request, "没有找到这条登录限制（可能已过期或已被解除），无需操作。", "error")
+    else:
+        who = "、".join(x for x in (lifted.username, lifted.address) if x)
+        flash(request, f"已解除登录限制：{SCOPE_LABELS.get(lifted.scope, lifted.scope)} {who}。")
+    return redirect("/admin/throttles")

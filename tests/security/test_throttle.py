@@ -1,0 +1,180 @@
+"""Point 5: sign-in throttling that slows guessing down without letting a stranger lock a real user out.
+
+Each test is the attack.  On the main of 2026-12-03 five wrong passwords from anywhere locked the
+account for everybody (so the first test failed: the administrator could not sign in from another
+address), the lock told that the name exists (unknown names were never "locked"), and one address could
+try any number of names.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.security.conftest import PASSWORD, csrf_of
+from workflow.clock import SHANGHAI, FixedClock, set_clock
+from workflow.db.models import LoginThrottle, User
+
+WAIT = re.compile(r"请稍候 (\d+) 秒后再试")
+
+
+@pytest.fixture
+def clock() -> Iterator[FixedClock]:
+    c = FixedClock(datetime.now(SHANGHAI).replace(microsecond=0))
+    set_clock(c)
+    yield c
+    set_clock(None)
+
+
+class At:
+    """A browser at one client address."""
+
+    def __init__(self, app, address: str) -> None:
+        self.client = TestClient(app, follow_redirects=False, client=(address, 40000))
+        self.token = ""
+
+    def sign_in(self, username: str, password: str):
+        self.token = self.token or csrf_of(self.client.get("/login").text)  # kept until a sign-in succeeds
+        data = {"username": username, "password": password, "csrf_token": self.token}
+        r = self.client.post("/login", data=data)
+        if r.status_code == 303:
+            self.token = ""
+        return r
+
+
+def error_of(r) -> str:
+    m = re.search(r'id="login-error">([^<]*)<', r.text)
+    return m.group(1) if m else ""
+
+
+def wait_of(r) -> int:
+    m = WAIT.search(r.text)
+    return int(m.group(1)) if m else 0
+
+
+@pytest.fixture
+def at(app) -> Iterator:
+    made: list[At] = []
+
+    def _make(address: str) -> At:
+        made.append(At(app, address))
+        return made[-1]
+
+    yield _make
+    for b in made:
+        b.client.close()
+
+
+@pytest.mark.both_backends
+def test_a_stranger_cannot_lock_the_administrator_out(world, at, clock, db):
+    attacker = at("203.0.113.7")
+    answers = [attacker.sign_in("admin", f"guess-{i}") for i in range(50)]
+    assert all(r.status_code == 401 for r in answers)
+    # The attacker is slowed down: after the free tries every attempt is told to wait, unchecked ...
+    assert sum(1 for r in answers if "用户名或密码错误" in error_of(r)) == 5
+    assert all(wait_of(r) >= 1 for r in answers[5:])
+    # ... even with the right password, from the attacking address.
+    assert wait_of(attacker.sign_in("admin", PASSWORD)) >= 1
+    # The administrator, at once, from the office: signed in.
+    office = at("10.0.0.1")
+    r = office.sign_in("admin", PASSWORD)
+    assert r.status_code == 303, error_of(r)
+    with db.sessions() as s:
+        admin = s.query(User).filter_by(username="admin").one()
+        assert admin.locked_until is None  # the old lock is gone for good
+
+
+@pytest.mark.both_backends
+def test_an_attack_from_many_addresses_only_delays_the_owner(world, at, clock):
+    # The administrator has signed in from the office before.
+    assert at("10.0.0.1").sign_in("admin", PASSWORD).status_code == 303
+    # A botnet: 24 addresses, one guess each (no address or address+account throttle is reached).
+    for i in range(24):
+        assert at(f"198.51.100.{i}").sign_in("admin", "guess").status_code == 401
+    # From the office (a known address): in at once.
+    r = at("10.0.0.1").sign_in("admin", PASSWORD)
+    assert r.status_code == 303, error_of(r)
+    # From an address that never signed in: a short wait (a few seconds at most), then in, though the
+    # botnet goes on meanwhile.
+    laptop = at("10.0.0.99")
+    first = laptop.sign_in("admin", PASSWORD)
+    waited = wait_of(first)
+    assert first.status_code == 401 and 1 <= waited <= 5, error_of(first)
+    clock.advance(seconds=waited)
+    for i in range(24, 27):
+        assert wait_of(at(f"198.51.100.{i}").sign_in("admin", "guess")) >= 1  # new: they wait too
+    r = laptop.sign_in("admin", PASSWORD)
+    assert r.status_code == 303, error_of(r)
+
+
+def test_the_per_address_throttle_grows(world, at, clock):
+    sprayer = at("203.0.113.9")
+    # Ten names, one guess each: free.
+    for i in range(10):
+        r = sprayer.sign_in(f"user{i}", "Password1!")
+        assert "用户名或密码错误" in error_of(r)
+    waits = [wait_of(r)]
+    for i in range(10, 16):
+        inside = sprayer.sign_in("lushaer", PASSWORD)  # the right password, inside the wait: not checked
+        assert inside.status_code == 401 and wait_of(inside) >= 1
+        clock.advance(seconds=waits[-1])
+        r = sprayer.sign_in(f"user{i}", "Password1!")
+        assert "用户名或密码错误" in error_of(r)
+        waits.append(wait_of(r))
+    assert waits == [1, 2, 4, 8, 16, 32, 64]
+    # Another address is not concerned.
+    assert at("10.0.0.2").sign_in("lushaer", PASSWORD).status_code == 303
+
+
+def test_known_and_unknown_names_get_the_same_answers(world, at, clock, db):
+    with db.sessions() as s:  # a disabled account answers like an unknown one too
+        s.query(User).filter_by(username="duoba").one().is_active = False
+        s.commit()
+    runs = {}
+    for i, name in enumerate(("lushaer", "nobody-such", "duoba")):
+        b = at(f"192.0.2.{i + 1}")
+        runs[name] = [
+            (r.status_code, error_of(r)) for r in (b.sign_in(name, "wrong-guess") for _ in range(6))
+        ]
+    assert runs["lushaer"] == runs["nobody-such"] == runs["duoba"]
+    assert runs["lushaer"][0] == (401, "用户名或密码错误。")
+    assert "请稍候" in runs["lushaer"][-1][1]
+    # Timing: both check a password with argon2 (an unknown name against a dummy hash).
+    times: dict[str, list[float]] = {"lushaer": [], "nobody-such": []}
+    for i in range(3):
+        for name in times:
+            b = at(f"192.0.2.{100 + i}")
+            b.sign_in("warm-up", "x")  # the page and its token, outside the measurement
+            started = time.perf_counter()
+            b.sign_in(name, "wrong")
+            times[name].append(time.perf_counter() - started)
+    known, unknown = (statistics.median(times[n]) for n in ("lushaer", "nobody-such"))
+    assert 0.5 < unknown / known < 2, times
+
+
+def test_the_administrator_sees_and_lifts_a_throttle(world, at, clock, browser, db):
+    clerk = at("10.1.1.1")
+    for _ in range(6):
+        clerk.sign_in("lushaer", "forgot-it")
+    assert wait_of(clerk.sign_in("lushaer", PASSWORD)) >= 1
+    admin = browser("admin")
+    page = admin.get("/admin/throttles")
+    assert page.status_code == 200
+    assert "lushaer" in page.text and "10.1.1.1" in page.text
+    with db.sessions() as s:
+        key = s.query(LoginThrottle).filter_by(scope="pair", username="lushaer", address="10.1.1.1").one().key
+    r = admin.post("/admin/throttles/lift", {"key": key})
+    assert r.status_code == 303
+    assert "已解除" in admin.get(r.headers["location"]).text
+    r = clerk.sign_in("lushaer", PASSWORD)
+    assert r.status_code == 303, error_of(r)
+    # A key that is not there (lifted twice) is answered plainly.
+    r = admin.post("/admin/throttles/lift", {"key": "pair:nobody|1.2.3.4"})
+    assert r.status_code == 303
+    assert "没有找到" in admin.get(r.headers["location"]).text
