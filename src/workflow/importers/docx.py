@@ -15,13 +15,14 @@ from typing import Any
 
 from lxml import etree
 
+from .archive import MAX_PART, check_zip, read_member
 from .assemble import Block
 from .types import ImportFailure
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _TBL, _TR, _TC, _T = f"{_W}p", f"{_W}tbl", f"{_W}tr", f"{_W}tc", f"{_W}t"
 _TAB, _BR, _CR = f"{_W}tab", f"{_W}br", f"{_W}cr"
-_MAX_XML = 64 * 1024 * 1024  # uncompressed document.xml
+_MAX_XML = MAX_PART  # uncompressed document.xml
 _MAX_DEPTH = 64
 
 
@@ -34,18 +35,13 @@ def docx_blocks(data: bytes) -> Iterator[Block]:
 
 def _document_xml(data: bytes) -> bytes:
     try:
+        check_zip(data)  # the central directory first: nothing inflated yet
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            info = zf.getinfo("word/document.xml")
-            if info.file_size > _MAX_XML:
-                raise ImportFailure("Word 文件正文过大，无法读取。")
-            with zf.open(info) as fh:
-                xml = fh.read(_MAX_XML + 1)
+            xml = read_member(zf, "word/document.xml", _MAX_XML)  # counted while inflating
     except KeyError as exc:
         raise ImportFailure("这是压缩文件，不是 Word（.docx）文档，无法读取。") from exc
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise ImportFailure("Word 文件已损坏，无法读取。") from exc
-    if len(xml) > _MAX_XML:
-        raise ImportFailure("Word 文件正文过大，无法读取。")
     return xml
 
 
