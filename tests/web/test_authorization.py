@@ -92,6 +92,8 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/me"): SIGNED_IN,
     ("GET", "/api/reports"): SIGNED_IN,
     ("POST", "/api/reports"): SUBMITTER_ONLY,
+    ("GET", "/admin/audit"): ADMIN_ONLY,
+    ("GET", "/admin/audit.xlsx"): ADMIN_ONLY,
     ("GET", "/api/reports/{report_id}"): REPORT_READ,
     ("PUT", "/api/reports/{report_id}/draft"): REPORT_WRITE,
     ("POST", "/api/reports/{report_id}/explanations"): REPORT_WRITE,

@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from workflow.services import origin
+
 COMMAND_MODULES = (
     "workflow.cli.validate",
     "workflow.cli.run",
@@ -36,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    with origin.acting_as(origin.CLI):  # the audit trail's client: "cli"
+        return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

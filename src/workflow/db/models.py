@@ -324,6 +324,10 @@ class Notification(Base):
 
 
 class AuditEvent(Base):
+    """Who did what, when, from which address and client.  Append-only: made only by
+    workflow.services.audit; the ORM refuses to change or delete one (below), PostgreSQL too (a
+    trigger, migration 0003_audit_trail)."""
+
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=now, index=True)
@@ -332,6 +336,10 @@ class AuditEvent(Base):
     report_id: Mapped[int | None] = _fk("reports.id", nullable=True)
     body_id: Mapped[int | None] = _fk("bodies.id", nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Added by 0003_audit_trail: the request's client address (None outside a web request) and its
+    # user agent (truncated), or "worker" / "cli" / "system".
+    address: Mapped[str | None] = mapped_column(String(64))
+    client: Mapped[str | None] = mapped_column(String(200))
 
 
 class ImmutableRowError(Exception):
@@ -343,6 +351,24 @@ def _versions_are_immutable(session: Session, flush_context: Any, instances: Any
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, ReportVersion) and (obj in session.deleted or session.is_modified(obj)):
             raise ImmutableRowError(f"report version {obj.id} is immutable once submitted")
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_is_append_only(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, AuditEvent):
+            raise ImmutableRowError(f"audit event {obj.id} cannot be deleted: the audit trail is append-only")
+    for obj in session.dirty:
+        if isinstance(obj, AuditEvent) and session.is_modified(obj):
+            raise ImmutableRowError(f"audit event {obj.id} cannot be changed: the audit trail is append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_audit_changes(state: Any) -> None:
+    """`session.execute(update(AuditEvent)…)` / `delete(AuditEvent)` are refused as well."""
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ is AuditEvent:
+        raise ImmutableRowError("the audit trail is append-only: no UPDATE or DELETE of audit events")
 
 
 class LoginThrottle(Base):

@@ -11,19 +11,19 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, insert, select, update
+from sqlalchemy import ColumnElement, Table, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.clock import now
-from workflow.db.models import AuditEvent, ReportRow, ReportVersion, Season, User
+from workflow.db.models import ReportRow, ReportVersion, Season, User
 from workflow.db.session import begin_write
 from workflow.domain import states
 from workflow.domain.states import ReportEvent, ReportState
+from workflow.services import audit
 from workflow.services.errors import InvalidTransition, NotFound, StateConflict
 
 REPORTS = cast(Table, ReportRow.__table__)
-AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -155,14 +155,12 @@ def transition_by_id(
     row = session.execute(stmt).first()
     if row is None:
         raise conflict(conflict_message)
-    session.execute(
-        insert(AUDIT_EVENTS).values(
-            at=now(),
-            actor_id=actor_id,
-            action=f"report.{event.value}",
-            report_id=report_id,
-            body_id=body_id,
-            details={"from_state": current.value, "to_state": target.value, **details},
-        )
+    audit.insert(
+        session,
+        f"report.{event.value}",
+        actor_id=actor_id,
+        report_id=report_id,
+        body_id=body_id,
+        details={"from_state": current.value, "to_state": target.value, **details},
     )
     return target, dict(zip(changes, row, strict=True))

@@ -14,6 +14,8 @@ import redis.exceptions
 import sqlalchemy.exc
 from celery import Task
 
+from workflow.services import origin
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
@@ -43,6 +45,7 @@ class WorkflowTask(Task):  # type: ignore[misc]
         ids = format_ids(kwargs)
         self.log = logging.LoggerAdapter(logger, {"ids": ids})
         logger.info("%s[%s] start %s", self.name, self.request.id, ids)
-        result = super().__call__(*args, **kwargs)
+        with origin.acting_as(origin.WORKER):  # the audit trail's client: "worker"
+            result = super().__call__(*args, **kwargs)
         logger.info("%s[%s] done %s -> %r", self.name, self.request.id, ids, result)
         return result

@@ -32,6 +32,7 @@ from workflow.web.deps import LoginRequired, UserCache
 from workflow.web.fragments import FragmentCache
 from workflow.web.inputs import refuse_unstorable
 from workflow.web.memo import Memo
+from workflow.web.origin import RequestOrigin
 from workflow.web.stash import FormStash
 from workflow.web.templating import build_templates, compile_all
 
@@ -110,6 +111,7 @@ def create_app(
         https_only=settings.base_url.startswith("https://"),
     )
     metrics.install(app, settings)  # outermost: counts every request, timed from its first byte
+    app.add_middleware(RequestOrigin)  # the audit trail's address and client (workflow.web.origin)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _include_routers(app)
     _install_handlers(app)
@@ -130,6 +132,9 @@ def _include_routers(app: FastAPI) -> None:
 
     for module in (auth, views_home, views_submit, views_review, views_admin, views_reminders, api, docs):
         app.include_router(module.router)
+    from workflow.web import views_audit  # the audit trail for administrators (issue #13)
+
+    app.include_router(views_audit.router)
     app.include_router(metrics.router)
     try:  # the public portal is the publication engineer's router (issue 5)
         portal = importlib.import_module("workflow.portal")

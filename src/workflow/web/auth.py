@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.clock import now
-from workflow.db.models import AuditEvent, User
+from workflow.db.models import User
 from workflow.db.session import begin_write
-from workflow.services import throttle
+from workflow.services import audit, throttle
 from workflow.web.deps import DB, MaybeUser, PageUser
 from workflow.web.security import (
     client_address,
@@ -51,13 +51,8 @@ def login_form(request: Request, user: MaybeUser, next: str = "", stash: str = "
 
 
 def _audit(db: Session, action: str, user: User | None, **details: object) -> None:
-    db.add(
-        AuditEvent(
-            actor_id=user.id if user else None,
-            action=action,
-            body_id=user.body_id if user else None,
-            details=dict(details),
-        )
+    audit.record(
+        db, action, actor_id=user.id if user else None, body_id=user.body_id if user else None, **details
     )
 
 
