@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Side
 from openpyxl.utils import get_column_letter
 
 from workflow.domain.model import Report
+from workflow.exporters.safe import inert, put
 from workflow.publish.html import PublicationMeta, report_title
 from workflow.publish.layout import Grid, GridCell, grids
 
@@ -70,7 +71,7 @@ def render_csv(report: Report) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    writer.writerows(csv_rows(report))
+    writer.writerows([inert(value) for value in row] for row in csv_rows(report))  # no formula runs
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -114,7 +115,7 @@ def _fixed_stamps(data: bytes, stamp: datetime) -> bytes:
 
 
 def _write_sheet(ws: Any, grid: Grid, report: Report) -> None:
-    ws.cell(1, 1, f"{grid.name}").alignment = _LEFT
+    put(ws, 1, 1, f"{grid.name}").alignment = _LEFT
     taken: set[tuple[int, int]] = set()
     for r, row in enumerate([*grid.head, *grid.body], start=2):
         c = 1
@@ -140,7 +141,7 @@ def _put(ws: Any, r: int, c: int, cell: GridCell, report: Report, table_id: str)
         model = report.table(table_id).cell(cell.row, cell.col)
         if model is not None and model.value is not None:
             value = model.value  # int or Decimal: openpyxl stores both as numbers
-    target = ws.cell(r, c, value)
+    target = put(ws, r, c, value)  # a string is text, never a formula (exporters.safe)
     target.border = _BORDER
     target.alignment = _LEFT if cell.kind == "label" else _CENTER
     for dr in range(cell.rowspan):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from workflow.db.models import Body, ReportRow, Season
 from workflow.domain.bodies import BODY_TYPE_LABELS, BodyType
+from workflow.exporters.safe import append
 from workflow.web.deadlines import DueDates
 
 STATUSES = ("not_started", "draft", "submitted", "returned", "approved", "published", "late")
@@ -221,7 +222,7 @@ def xlsx(rows: list[BodyStatus], season: Season) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = f"{season.report_year}年度报送情况"
-    ws.append(["单位编码", "单位名称", "单位类型", "状态", "截止日期"])
+    append(ws, ["单位编码", "单位名称", "单位类型", "状态", "截止日期"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
@@ -230,7 +231,7 @@ def xlsx(rows: list[BodyStatus], season: Season) -> bytes:
             if r.body.body_type in BodyType._value2member_map_
             else r.body.body_type
         )
-        ws.append([r.body.code, r.body.name, btype, STATUS_LABELS[r.status], r.due])
+        append(ws, [r.body.code, r.body.name, btype, STATUS_LABELS[r.status], r.due])  # names stay text
     ws.column_dimensions["B"].width = 36
     ws.column_dimensions["E"].width = 14
     buf = io.BytesIO()
