@@ -72,18 +72,26 @@ class _Line:
     text: str
     x0: float
     x1: float
-    top: float
+    top: float  # points from the top of the page
     bottom: float
     size: float
     page: int
+    height: float  # the page's
     lead: float = 0.0  # width of what could not have stayed on the line before (a word, 开”“)
+    glyphs: tuple[tuple[float, str], ...] = ()  # (horizontal centre, text) of each glyph
+
+    @property
+    def in_margin(self) -> bool:
+        return self.top < _MARGIN * self.height or self.bottom > (1 - _MARGIN) * self.height
 
 
 @dataclass(slots=True)
 class _Table:
     rows: list[list[str]]
     top: float
+    bottom: float
     page: int
+    spans: list[tuple[float, float]] = field(default_factory=list)  # each column's left and right
     columns: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -100,6 +108,7 @@ def pdf_blocks(data: bytes) -> Iterator[Block]:
             "PDF 中没有可读取的文字（可能是扫描件或图片），请上传 Word（.docx）、网页或文本版本。"
         )
     pages = _drop_running_lines(pages)
+    _split_rows(pages)
     yield from _blocks(pages)
 
 
@@ -138,7 +147,7 @@ def _page_items(page: Any, number: int) -> list[_Item]:
         rows = [[_cell_text(c) for c in row] for row in table.extract()]
         rows = [r for r in rows if any(r)]
         if rows:
-            items.append(_Table(rows, table.bbox[1], number))
+            items.append(_Table(rows, table.bbox[1], table.bbox[3], number, _spans(table)))
 
     def outside(obj: dict[str, Any]) -> bool:
         if obj.get("object_type") != "char":
@@ -152,16 +161,25 @@ def _page_items(page: Any, number: int) -> list[_Item]:
         text = _line_text(chars)
         if text:
             size = max((c.get("size") or 0.0) for c in chars) or 10.0
-            top, bottom = line["top"], line["bottom"]
-            items.append(_Line(text, line["x0"], line["x1"], top, bottom, size, number, _lead(chars)))
-    height = float(page.height) or 1.0
-    for item in items:
-        if isinstance(item, _Line):
-            item.top, item.bottom = item.top / height, item.bottom / height  # as a share of the page
-        else:
-            item.top = item.top / height
+            top, bottom, height = line["top"], line["bottom"], float(page.height)
+            glyphs = tuple(((c["x0"] + c["x1"]) / 2, c["text"]) for c in chars if c["text"].strip())
+            items.append(
+                _Line(text, line["x0"], line["x1"], top, bottom, size, number, height, _lead(chars), glyphs)
+            )
     items.sort(key=lambda it: it.top)
     return items
+
+
+def _spans(table: Any) -> list[tuple[float, float]]:
+    """Each column's left and right edge, from the first row where the column has a cell of its own."""
+    spans: list[tuple[float, float] | None] = []
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            while len(spans) <= i:
+                spans.append(None)
+            if cell is not None and spans[i] is None:
+                spans[i] = (cell[0], cell[2])
+    return [s for s in spans if s is not None] if all(s is not None for s in spans) else []
 
 
 def _line_text(chars: list[dict[str, Any]]) -> str:
@@ -240,12 +258,11 @@ def clean(text: str) -> str:
 
 
 # ---------------------------------------------------------------- headers, footers, page numbers
-def _in_margin(line: _Line) -> bool:
-    return line.top < _MARGIN or line.bottom > 1 - _MARGIN
-
-
 def _running_key(text: str) -> str:
-    return _DIGITS.sub("#", unicodedata.normalize("NFKC", text).replace(" ", ""))
+    """What repeats from page to page: a short line with its numbers (a page number in a header)
+    taken out; a longer line as it is, so that body lines that differ only in figures stay."""
+    key = unicodedata.normalize("NFKC", text).replace(" ", "")
+    return _DIGITS.sub("#", key) if len(key) <= 20 else key
 
 
 def _drop_running_lines(pages: list[list[_Item]]) -> list[list[_Item]]:
@@ -255,7 +272,7 @@ def _drop_running_lines(pages: list[list[_Item]]) -> list[list[_Item]]:
     small = 0.85 * sizes[len(sizes) // 2] if sizes else 0.0
     seen: Counter[str] = Counter()
     for items in pages:
-        keys = {_running_key(it.text) for it in items if isinstance(it, _Line) and _in_margin(it)}
+        keys = {_running_key(it.text) for it in items if isinstance(it, _Line) and it.in_margin}
         seen.update(keys)
     repeated = {k for k, n in seen.items() if n >= 2} if len(pages) >= 2 else set()
     kept: list[list[_Item]] = []
@@ -266,7 +283,7 @@ def _drop_running_lines(pages: list[list[_Item]]) -> list[list[_Item]]:
                 for it in items
                 if not (
                     isinstance(it, _Line)
-                    and _in_margin(it)
+                    and it.in_margin
                     and (
                         _PAGE_NUMBER.match(it.text.strip())
                         or _running_key(it.text) in repeated
@@ -291,7 +308,9 @@ def _blocks(pages: list[list[_Item]]) -> Iterator[Block]:
                 if table is not None:
                     yield from _rows(table)
                     table = None
-                if paragraph and not _continues(paragraph[-1], item, left, right):
+                if paragraph and (
+                    paragraph[0] is lines[0] or not _continues(paragraph[-1], item, left, right)
+                ):
                     yield _join(paragraph)
                     paragraph = []
                 paragraph.append(item)
@@ -351,7 +370,11 @@ def _continue(table: _Table, more: _Table) -> None:
     """`more` starts the next page where `table` ended: one table across the page break."""
     rows = list(more.rows)
     repeated = 0
-    while repeated < len(rows) and repeated < len(table.rows) and rows[repeated] == table.rows[repeated]:
+    while (
+        repeated < len(rows)
+        and repeated < len(table.rows)
+        and _filled(rows[repeated]) == _filled(table.rows[repeated])  # the columns may be cut otherwise
+    ):
         repeated += 1
     if repeated and not any(is_data(c) and c for c in _flat(table.rows[:repeated])):
         rows = rows[repeated:]  # the header rows printed again on the new page
@@ -362,34 +385,79 @@ def _continue(table: _Table, more: _Table) -> None:
     table.columns = max(table.columns, more.columns)
 
 
+def _filled(row: list[str]) -> list[str]:
+    return [c for c in row if c]
+
+
 def _flat(rows: list[list[str]]) -> list[str]:
     return [c for r in rows for c in r]
 
 
 def _is_fragment(row: list[str], table: _Table) -> bool:
-    """A first row holding only the rest of words cut by the page break: no figure, no whole row
-    label, and text only under cells of the previous page's last row that have text."""
-    filled = [(i, c) for i, c in enumerate(row) if c]
-    if not filled or len(row) != len(table.rows[-1]):
+    """The first row on the new page is the rest of the row the page break cut: together they make
+    one row (words cut in two, or the label on one side and the figures on the other), and it is
+    no row of its own (no whole row label; no figure where the cut row has one)."""
+    last = table.rows[-1]
+    if len(row) != len(last) or not any(row) or any(L.is_exact_row_label(c) for c in row if c):
         return False
-    for i, cell in filled:
-        if is_data(cell) or L.is_exact_row_label(cell) or _origin(table, i) is None:
-            return False
-    return True
+    touching = False
+    for a, b in zip(last, row, strict=True):
+        if a and b:
+            if is_data(a) or is_data(b):
+                return False
+            touching = True  # a word cut by the page break
+    if _has(last, data=True) and _has(row, data=True):
+        return False
+    return touching or not _has(last, data=False) or not _has(row, data=False)
 
 
-def _origin(table: _Table, column: int) -> int | None:
-    """The last row of `table` with text in `column` (a merged cell has its text at its top)."""
-    for index in range(len(table.rows) - 1, -1, -1):
-        row = table.rows[index]
-        if column < len(row) and row[column]:
-            return None if is_data(row[column]) else index
-    return None
+def _has(row: list[str], *, data: bool) -> bool:
+    return any(c and is_data(c) == data for c in row)
 
 
 def _append_fragment(table: _Table, fragment: list[str]) -> None:
+    last = table.rows[-1]
     for i, cell in enumerate(fragment):
         if cell:
-            index = _origin(table, i)
-            if index is not None:
-                table.rows[index][i] = clean(table.rows[index][i] + cell)
+            last[i] = clean(last[i] + cell)
+
+
+def _split_rows(pages: list[list[_Item]]) -> None:
+    """A row cut by the page break may leave its first part under the table without the table's
+    ruling (our own renderer does this): lines right under the page's last table, when the next
+    page starts with a table, are that row's first part, its glyphs put in the table's columns."""
+    for items, following in zip(pages, pages[1:], strict=False):
+        if not following or not isinstance(following[0], _Table):
+            continue
+        k = len(items)
+        while k > 0 and isinstance(items[k - 1], _Line):
+            k -= 1
+        table = items[k - 1] if k > 0 else None
+        tail = [it for it in items[k:] if isinstance(it, _Line)]
+        if not isinstance(table, _Table) or not tail or len(table.spans) != table.columns:
+            continue
+        if not _right_under(table, tail):
+            continue
+        cells = [""] * table.columns
+        for line in tail:
+            for x, text in line.glyphs:
+                cells[_column(table.spans, x)] += text
+        table.rows.append([clean(c) for c in cells])
+        del items[k:]
+
+
+def _right_under(table: _Table, lines: list[_Line]) -> bool:
+    left, right = table.spans[0][0], table.spans[-1][1]
+    above = table.bottom
+    for line in lines:
+        if line.top - above > 1.5 * line.size or line.x0 < left - 2 or line.x1 > right + 2:
+            return False
+        above = line.bottom
+    return True
+
+
+def _column(spans: list[tuple[float, float]], x: float) -> int:
+    for i, (x0, x1) in enumerate(spans):
+        if x0 <= x <= x1:
+            return i
+    return min(range(len(spans)), key=lambda i: min(abs(x - spans[i][0]), abs(x - spans[i][1])))
