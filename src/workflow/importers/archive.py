@@ -11,6 +11,7 @@ inflates and stops at the limit.  A real report's .docx: 17 entries, 0.9 MB infl
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from typing import Final
 
@@ -32,6 +33,8 @@ def too_big(limit: int) -> ImportFailure:
 
 def check_zip(data: bytes, main_part: str = "word/document.xml") -> None:
     """Refuse a zip whose central directory promises too much; inflates nothing."""
+    if _declared_entries(data) > MAX_ENTRIES:  # before zipfile makes an object per entry
+        raise ImportFailure(f"文件中的条目过多（超过 {MAX_ENTRIES} 个），{_RESAVE}。")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
@@ -41,6 +44,8 @@ def check_zip(data: bytes, main_part: str = "word/document.xml") -> None:
         raise ImportFailure(f"文件中的条目过多（超过 {MAX_ENTRIES} 个），{_RESAVE}。")
     total = 0
     for info in infos:
+        if info.filename == main_part and info.file_size > MAX_PART:
+            raise too_big(MAX_PART)
         total += info.file_size
         if total > MAX_TOTAL:
             raise too_big(MAX_TOTAL)
@@ -48,8 +53,15 @@ def check_zip(data: bytes, main_part: str = "word/document.xml") -> None:
             raise ImportFailure(
                 f"文件压缩比异常（“{info.filename[:60]}”解压后放大超过 {MAX_RATIO} 倍），{_RESAVE}。"
             )
-        if info.filename == main_part and info.file_size > MAX_PART:
-            raise too_big(MAX_PART)
+
+
+def _declared_entries(data: bytes) -> int:
+    """The entry count in the end-of-central-directory record (0 when there is none to read)."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if at < 0 or at + 22 > len(data):
+        return 0
+    _sig, _disk, _cd_disk, _here, total, _size, _offset, _comment = struct.unpack_from("<4s4H2LH", data, at)
+    return int(total)
 
 
 def read_member(zf: zipfile.ZipFile, name: str, limit: int = MAX_PART) -> bytes:
