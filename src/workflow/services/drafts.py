@@ -146,15 +146,19 @@ def import_upload(
 
 
 def parse_upload(data: bytes, filename: str, *, body_type: str, year: int, body_name: str = "") -> Any:
-    """The report in an uploaded file (no database: call it before any transaction opens)."""
-    from workflow.importers import ImportFailure, import_bytes
+    """The report in an uploaded file (no database: call it before any transaction opens).
+
+    Parsed in a child process with a memory cap and a timeout (importers/sandbox.py): a hostile file
+    can neither freeze the site nor leave the web process bloated."""
+    from workflow.importers import ImportFailure
+    from workflow.importers.sandbox import parse_isolated
     from workflow.settings import get_settings
 
     limit = get_settings().max_upload_bytes
     if len(data) > limit:  # before parsing anything
         raise UploadTooLarge(f"文件大小 {len(data) / 1048576:.1f} MB，超过上限 {limit / 1048576:.0f} MB")
     try:
-        return import_bytes(data, filename, body_type=body_type, year=year, body_name=body_name)
+        return parse_isolated(data, filename, body_type=body_type, year=year, body_name=body_name)
     except ImportFailure as exc:
         raise ImportRejected(f"无法读取文件“{filename}”：{exc}") from None
 

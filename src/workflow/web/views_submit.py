@@ -201,14 +201,11 @@ def upload(
     # any transaction opens: only storing the parsed draft takes the write lock.
     if got.error:
         return _form_page(request, db, user, report, status=got.status, flash=got.error, flash_kind="error")
+    body, year = report.body, report.season.report_year
+    facts = {"body_type": body.body_type, "year": year, "body_name": body.name}
+    db.commit()  # end the read: no transaction or pooled connection is held while a child process parses
     try:
-        imported = drafts.parse_upload(
-            got.data,
-            got.filename,
-            body_type=report.body.body_type,
-            year=report.season.report_year,
-            body_name=report.body.name,
-        )
+        imported = drafts.parse_upload(got.data, got.filename, **facts)
         notes = drafts.store_import(
             db,
             report_id=report.id,
