@@ -9,7 +9,7 @@ collects raw rows per table first and maps cells to columns at the end, once the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from workflow.domain.formats import FORMATS, TABLE_SECTION, FormatId
 from workflow.domain.model import BLANK_MARKERS
@@ -17,7 +17,7 @@ from workflow.domain.model import BLANK_MARKERS
 from . import labels as L
 from .finish import finish
 from .grid import fit, where
-from .header import joins_title, looks_like_title
+from .header import body_from_title, is_body_name, joins_title, looks_like_title
 from .types import ImportFailure, ImportNote, ImportResult, RawRow, Walk
 
 Block = str | list[str]
@@ -47,7 +47,7 @@ _PIPES = re.compile(r"[|｜][^|｜]*[|｜]|[|｜]\s*$")
 
 
 _INLINE_HEADING = re.compile(
-    r"(?<=[。\s])\s*([一二三四五六])\s*、\s*(?=总体情况|主动公开|收到和处理|政府信息公开行政复议|存在的主要问题|其他需要报告)"
+    r"(?<=[。\s])\s*([一二三四五六])\s*、\s*(?=[^。，,\s]{0,14}?(?:总体情况|主动公开政府信息|收到和处理|行政复议|存在的主要问题|其他需要报告))"
 )
 
 
@@ -107,6 +107,7 @@ class _Walker:
         self.group = ""
         self.n = 0  # block counter, for notes
         self.pending: list[str] = []  # cells of a table rendered one cell per line
+        self.blank_label: tuple[str, int, list[str]] | None = None  # a row with its label cell blank
 
     # ------------------------------------------------------------ paragraphs
     def para(self, text: str) -> None:
@@ -128,6 +129,18 @@ class _Walker:
         self._flush_cells()
         if _PIPES.search(text) and "。" not in text:
             self.row(_pipe_cells(text))  # a table row rendered as "a | b | c" (web page, markdown)
+            return
+        if (
+            self.section == 0
+            and w.title is not None
+            and w.preamble
+            and looks_like_title(text)
+            and joins_title(w.preamble[-1], text)
+            and not is_body_name(body_from_title(w.title))
+        ):
+            # The page's heading came first without the body ("2022年…年度报告"); the document's own
+            # title follows on two lines ("桃江县松木塘镇人民政府" / "2022年…年度报告").
+            w.title = w.preamble.pop() + text
             return
         if self.section == 0 and w.title is None and looks_like_title(text):
             if w.preamble and joins_title(w.preamble[-1], text):
@@ -321,6 +334,8 @@ class _Walker:
 
     def _record(self, tid: str, key: str, label: str, cells: list[str]) -> None:
         self._enter(tid)
+        if self.blank_label is not None:
+            self._place_blank_label(tid, key)
         if tid == "t3" and key == "o":
             self._marker_2019_row(label)
         elif tid == "t3" and key.startswith("o"):
@@ -329,6 +344,23 @@ class _Walker:
             self._marker_2019_row(label)
         self.w.rows.append(RawRow(tid, key, label, cells, self.n))
 
+    def _place_blank_label(self, tid: str, key: str) -> None:
+        """The row before `key` in the format, when the blank-labelled row came right before it."""
+        table, n, cells = self.blank_label  # type: ignore[misc]
+        self.blank_label = None
+        keys = FORMATS[FormatId.F2021].table(tid).row_keys if tid == table else ()
+        if key not in keys or keys.index(key) == 0 or n != self.n - 1:
+            self.w.notes.append(
+                ImportNote(where(table, n), "有一行数字没有行名称，无法判断属于哪一行，未导入")
+            )
+            return
+        before = keys[keys.index(key) - 1]
+        if any(r.table == tid and r.key == before for r in self.w.rows):
+            return
+        values = [c for c in cells if c.strip()]
+        self.w.rows.append(RawRow(tid, before, "", values, n))
+        self.w.notes.append(ImportNote(where(table, n), "有一行没有行名称，按位置当作格式中的上一行导入"))
+
     def _marker_2019_row(self, label: str) -> None:
         if label not in self.w.markers19:
             self.w.markers19.append(label)
@@ -336,6 +368,10 @@ class _Walker:
     def _unlabelled(self, cells: list[str]) -> None:
         if self.table == "t4":
             self._t4_row(cells)
+            return
+        if self.table is not None and not cells[0].strip():
+            # A row whose label cell is blank: kept until the next row tells which row it stands before.
+            self.blank_label = (self.table, self.n, cells)
             return
         where = self._where(self.table) if self.table else "正文"
         self.w.notes.append(ImportNote(where, "有一行数字没有行名称，无法判断属于哪一行，未导入"))
@@ -359,15 +395,68 @@ class _Walker:
         self.w.notes.append(ImportNote(self._where(tid), message))
 
 
+def _bar_separated(blocks: Iterable[Block]) -> Iterator[Block]:
+    """Tables rendered one cell per line with a line of one bar after each cell ("规章", "|", "0", "|"):
+    each such cell becomes "规章 |", as the other one-cell-per-line rendering writes it."""
+    held: str | None = None
+    cells = 0  # cells seen in this rendering: once in it, a cell may wrap over two lines ("商业", "企业")
+    for block in blocks:
+        if held is not None:
+            if isinstance(block, str) and block.strip() in ("|", "｜"):
+                yield held + " |"
+                held = None
+                cells += 1
+                continue
+            if cells >= 3 and isinstance(block, str) and _wrapped_cell(held, block):
+                held += block.strip()
+                continue
+            yield held
+            held = None
+            if isinstance(block, str) and _HEADING.match(block.strip()):
+                cells = 0
+        if isinstance(block, str) and _cell_candidate(block):
+            held = block
+            continue
+        yield block
+    if held is not None:
+        yield held
+
+
+def _cell_candidate(block: str) -> bool:
+    """A short line that may be one cell of a table rendered with a bar line after each cell."""
+    text = block.strip()
+    return (
+        bool(text)
+        and len(block) <= 60
+        and not (_HEADING.match(text) or _BARS.match(block) or _PIPES.search(block))
+    )
+
+
+def _wrapped_cell(head: str, tail: str) -> bool:
+    """Two short label lines that are one cell's text wrapped ("商业" / "企业")."""
+    head, tail = head.strip(), tail.strip()
+    return (
+        0 < len(head) <= 12
+        and 0 < len(tail) <= 12
+        and _kind(head) == _LABEL
+        and _kind(tail) == _LABEL
+        and not _PIPES.search(tail)
+        and not _HEADING.match(tail)
+    )
+
+
 def walk(blocks: Iterable[Block]) -> Walk:
     walker = _Walker()
-    for block in blocks:
+    for block in _bar_separated(blocks):
         if isinstance(block, str):
             walker.para(block)
         else:
             walker._flush_cells()
             walker.row(block)
     walker._flush_cells()
+    if walker.blank_label is not None:
+        table, n, _ = walker.blank_label
+        walker.w.notes.append(ImportNote(where(table, n), "有一行数字没有行名称，无法判断属于哪一行，未导入"))
     return walker.w
 
 

@@ -199,7 +199,12 @@ def _cells(raw: RawRow, width: int, notes: list[ImportNote]) -> list[str] | None
         parts = filled[0].split()
         if len(parts) == width:
             return parts  # numbers separated by spaces in one cell: separated all the same
-        if _DIGITS_ONLY.match(filled[0]) and len(filled[0].replace(" ", "")) >= width:
+        run = filled[0].replace(" ", "")
+        if _DIGITS_ONLY.match(filled[0]) and len(run) == width:
+            return list(
+                run
+            )  # "规章000": as many digits as cells, one digit each (pages that drop separators)
+        if _DIGITS_ONLY.match(filled[0]) and len(run) >= width:
             notes.append(
                 ImportNote(raw.where, f"“{raw.label}”一行的数字连在一起（{filled[0]}），无法分列，未导入")
             )

@@ -94,7 +94,12 @@ def joins_title(head: str, title: str) -> bool:
     if is_body_name(body_from_title(title)):
         return False
     joined = head + title.strip()
-    return "信息公开" in joined and is_body_name(body_from_title(joined))
+    body = body_from_title(joined)
+    return "信息公开" in joined and (is_body_name(body) or any(w in body for w in _BODY_WORDS))
+
+
+# Words that make a line a body's name even where its ending says no type ("城口县人民政府机关").
+_BODY_WORDS = ("人民政府", "政府", "街道", "办事处", "委员会", "管委会", "局", "镇", "乡")
 
 
 _PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位|来源|编制单位)\s*[:：]\s*([^\s:：，,。|]{2,40})")
@@ -170,7 +175,7 @@ def year_in_text(text: str) -> int | None:
 
 # What a report calls itself ("我镇", "本街道") says its type even where its name is lost.
 _SELF_TYPES = (
-    (re.compile(r"(?:我|本|全)街道|街道办事处"), BodyType.STREET),
+    (re.compile(r"(?:我|本|全)街(?!头)|街道办事处"), BodyType.STREET),
     (re.compile(r"(?:我|本|全)(?:镇|乡)(?!村)"), BodyType.TOWNSHIP),
 )
 

@@ -496,6 +496,8 @@ def _label_verdict(fmt: FormatId, tid: str, name: str, key: str, written: str) -
     if alias is not None and alias.fullmatch(_strip_groups(got)):
         return f"{name}{what}“{written}”是旧的或地方写法，国家格式为“{label}”：请改用格式原文"
     core = _strip_groups(got)
+    if not written.strip():
+        return f"{name}{what}空白，按位置是“{label}”：请填上行名"
     if len(core) < len(expected) and _misspelt(core, expected):
         return f"{name}{what}“{written}”有错字或漏字，国家格式为“{label}”：请照格式原文改正"
     return f"{name}{what}“{written}”与国家格式“{label}”不一致：请照格式原文填写"

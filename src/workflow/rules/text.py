@@ -245,7 +245,18 @@ def _f4(ctx: Context, out: Emitter) -> None:
     said = _statements(ctx)
     parts = [said.get(k, _NOTHING).single for k in ("received", "carried", "handled")]
     new, carried, handled = parts
-    if new is None or carried is None or handled is None:
+    if new is None or handled is None:
+        return
+    if carried is None:
+        # 上年结转 not stated: it is at least 0, so what was received cannot exceed handled + forwarded.
+        if new > handled + forward:
+            out.add(
+                Locator(found.section if found else 1, row="文字勾稽"),
+                f"文字中收到{new}件，而办结{handled}件加结转下年度{forward}件只有{handled + forward}件，"
+                f"有{new - handled - forward}件没有着落",
+                expected=new,
+                actual=handled + forward,
+            )
         return
     if new + carried != handled + forward:
         out.add(
@@ -382,8 +393,8 @@ _APPLICANT_LABELS: Final = {
 
 
 # ------------------------------------------------------------------ F9
-_BREAKDOWN: Final = re.compile(r"公开[^\d。；\n]{0,20}?(\d+)条[^\d。；\n]{0,12}?其中(.*)")
-_PART: Final = re.compile(r"(\d+)条")
+_BREAKDOWN: Final = re.compile(r"公开[^\d。；\n]{0,20}?(\d+)条[^\d。；\n]{0,12}?(?:其中|包括|包含)(.*)")
+_PART: Final = re.compile(r"(\d+)(?:条|件|篇|个|项)")  # parts may count in 件 beside 条 ("部门文件22件")
 _PARENS: Final = re.compile(r"（[^）]*）|\([^)]*\)")
 _NOT_EXHAUSTIVE: Final = re.compile(r"等|主要|重点|部分|以上|余|多条")
 
@@ -391,10 +402,12 @@ _NOT_EXHAUSTIVE: Final = re.compile(r"等|主要|重点|部分|以上|余|多条
 def _f9(ctx: Context, out: Emitter) -> None:
     sc = scan(ctx)
     for n in (1, 2):  # 主动公开 figures live in 一 and 二
-        if "其中" not in sc.text(n):
+        if not any(w in sc.text(n) for w in ("其中", "包括", "包含")):
             continue
         for sentence in sc.sentences(n):
-            if "其中" not in sentence or "条" not in sentence or COMPARISON.search(sentence):
+            if not ("其中" in sentence or "包括" in sentence or "包含" in sentence) or "条" not in sentence:
+                continue
+            if COMPARISON.search(sentence):
                 continue
             m = _BREAKDOWN.search(sentence)
             if m is not None:

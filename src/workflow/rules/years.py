@@ -10,6 +10,7 @@ from workflow.domain.formats import T3_COLUMNS
 from workflow.domain.model import Number, Report
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity
 from workflow.rules.textscan import (
+    COMPARISON,
     Period,
     name_core,
     name_likeness,
@@ -160,6 +161,17 @@ def _e4_period(y: int, p: Period | None, out: Emitter) -> None:
             return
 
 
+_SUBHEAD: Final = re.compile(
+    r"^\s*[（(][一二三四五六七八九十]+[)）](?:[^。，,\d]{0,16}?(?:情况|方面)[。：:\s]*|\s*)"
+)
+
+
+def _compares(text: str) -> bool:
+    """The opening compares with another year ("与2022年相比", "较上年")."""
+    head = text[:40]
+    return COMPARISON.search(head) is not None or "相比" in head
+
+
 def _e4_body(body_name: str, title: str, out: Emitter) -> None:
     m = _TITLE_BODY.match(title)
     if m is None or not body_name:
@@ -180,8 +192,20 @@ def _e4_body(body_name: str, title: str, out: Emitter) -> None:
 
 def _e4_leftover(y: int, text1: str, out: Emitter) -> None:
     """A year other than Y where the text speaks of "this year": a report copied from another year."""
+    # Each paragraph's opening too ("（三）政府信息管理情况 2022年，…共制定规范性文件0件"), not only the first.
+    openings = [_SUBHEAD.sub("", line, count=1)[:200] for line in text1.split("\n")]
     for pattern in (_OPENING_YEAR, _REPORT_HERE):
-        m = pattern.search(text1[:200] if pattern is _OPENING_YEAR else text1)
+        texts = openings if pattern is _OPENING_YEAR else [text1]
+        m = next(
+            (
+                got
+                for t in texts
+                if (got := pattern.search(t)) is not None
+                and (int(got.group(1)) < y or (t is texts[0] and int(got.group(1)) != y))
+                and not _compares(t)
+            ),
+            None,
+        )
         if m is not None and int(m.group(1)) != y:
             out.add(
                 Locator(1),

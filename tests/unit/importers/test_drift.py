@@ -64,10 +64,11 @@ def test_alias_and_explanatory_labels_map_and_are_kept_as_written() -> None:
 def test_run_together_digits_are_noted_not_guessed() -> None:
     result = _drifted()
     t2, t4 = result.report.table("t2"), result.report.table("t4")
-    assert "regulations" not in t2.rows
+    # "规章 000": as many digits as cells can only be one digit a cell (tests/corpus/reports/
+    # 2025_haicheng_xisi_zhen.txt prints 表二 so); more digits than cells cannot be told apart.
+    assert [c.raw for c in t2.rows["regulations"].values()] == ["0", "0", "0"]
     assert t4.rows == {}
     messages = " ".join(n.message for n in result.notes)
-    assert "“规章”一行的数字连在一起（000）" in messages
     assert "表四的数字连在一起" in messages
 
 

@@ -75,10 +75,14 @@ def test_a_wrapped_title_is_not_reported_as_a_nonstandard_title() -> None:
     assert "G6" not in _rules(_report(WUCHANG))
 
 
-def test_a_township_found_from_a_wrapped_title_gets_the_government_rules() -> None:
-    # 五常市民意乡 is a 乡人民政府: 工作考核、社会评议、责任追究 are asked of it (G3), not silently skipped.
-    got = findings(_report(WUCHANG), "G3")
-    assert {f.where.row for f in got} >= {"工作考核", "社会评议", "责任追究"}
+def test_a_body_found_from_a_wrapped_title_gets_its_types_rules() -> None:
+    # 五常市民意乡 is a township: D3 (no 规章) is judged for it, not silently skipped as for "other".
+    r = _report(WUCHANG)
+    assert not any("机关类型" in reason for reason in skipped(r, "D3"))
+    # tests/corpus/reports/2020_chengkou_xianzhengfu.txt: "城口县人民政府机关" / "2020年…年度报告".
+    h = _report("城口县人民政府机关\n2020年政府信息公开工作年度报告\n一、总体情况\n").header
+    assert h.title == "城口县人民政府机关2020年政府信息公开工作年度报告"
+    assert findings(_report(WUCHANG.replace("五常市民意乡", "五常市人民政府")), "G3")  # a government: 考核…
 
 
 def test_without_a_title_the_body_comes_from_the_text() -> None:
@@ -248,3 +252,78 @@ def test_a_rule_with_findings_is_not_also_listed_as_not_assessed(corpus: Path) -
     reported = {f.rule for f in result.findings}
     assert "E3" in reported
     assert not reported & {n.rule for n in result.not_assessed}
+
+
+# ---------------------------------------------------------------- more of class 1/4/6 from tests/corpus/reports
+def test_a_years_leftover_at_a_paragraphs_opening_is_found() -> None:
+    # tests/corpus/reports/2023_haicheng_xiliu_zhen.txt: a 2023 report's (三) opens with last year.
+    text = (
+        "西柳镇人民政府2023年政府信息公开工作年度报告\n一、总体情况\n（一）主动公开情况 2023年，我镇公开信息50条。\n"
+        "（三）政府信息管理情况 2022年，西柳镇人民政府办公室共制定规范性文件0件。\n"
+    )
+    (f,) = findings(_report(text), "E4")
+    assert (f.expected, f.actual) == (2023, 2022)
+    same = text.replace("2022年，西柳镇", "2023年，西柳镇")
+    assert findings(_report(same), "E4") == []
+
+
+def test_received_beyond_handled_and_forwarded_is_found_without_carried_over() -> None:
+    # partial/2022_jiaxing_shichang_jianguanju.txt: 受理11件 … 办结8件, 结转下一年办理1件.
+    text = (
+        "嘉兴市市场监督管理局2022年度政府信息公开工作年度报告\n一、总体情况\n"
+        "(二)依申请公开情况。2022年,嘉兴市市场监管局受理政府信息依申请公开11件,其中网络申请11件,"
+        "申请办结数8件,结转下一年办理1件,均在法定时间予以反馈答复。\n"
+    )
+    (f,) = findings(_report(text), "F4")
+    assert (f.expected, f.actual, f.difference) == (11, 9, -2)
+    assert findings(_report(text.replace("办结数8件", "办结数10件")), "F4") == []
+
+
+def test_a_breakdown_introduced_by_baokuo_is_added_up() -> None:
+    # partial/2022_lintao_xintian_zhen.txt: 382 条, 包括 35 + 80 + 2443.
+    text = (
+        "临洮县新添镇2022年政府信息公开工作年度报告\n一、总体情况\n"
+        "全年主动公开政务信息382条，包括政府网站35条，媒体上发布信息80条，微信公众号2443条。\n"
+    )
+    (f,) = findings(_report(text), "F9")
+    assert (f.expected, f.actual) == (382, 2558)
+    # partial/2023_yuecheng_donghu_jiedao.txt: parts counted in 件 beside 条 add up.
+    ok = "一、总体情况\n主动公开政府信息47条，其中部门文件22件，通知公告16条，人事任免5条，财政预决算2条，工作计划1条，工作总结1条。\n"
+    assert findings(_report(ok), "F9") == []
+
+
+def test_a_row_with_a_blank_label_is_placed_by_position() -> None:
+    # tests/corpus/reports/2025_hantai_xuwang_zhen.txt: 表二's first row has no label.
+    text = (
+        "徐望镇人民政府2025年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第\n"
+        "信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n\t0\t0\t0\n行政规范性文件\t0\t0\t0\n"
+    )
+    r = _report(text)
+    assert r.table("t2").value("regulations", "in_force") == 0
+    assert not [f for f in findings(r, "A1") if f.where.row == "regulations"]
+    (f,) = [f for f in findings(r, "A4") if f.where.row == "regulations"]
+    assert "空白" in f.message
+
+
+def test_cells_one_per_line_are_read_as_rows() -> None:
+    # tests/corpus/reports/2023_nileke_unnamed_zhen.txt (a bar line after each cell) and
+    # 2023_cangxi_xiangcunzhenxingju.txt ("规章 |" then "0 |"), 2025_haicheng_xisi_zhen.txt ("规章000").
+    nileke = "二、主动公开政府信息情况\n第二十条第(一)项\n|\n信息内容\n|\n本年制发件数\n|\n本年废止件数\n|\n现行有效件数\n|\n"
+    nileke += "规章\n|\n0\n|\n0\n|\n6\n|\n行政规范性文件\n|\n0\n|\n0\n|\n0\n|\n"
+    cangxi = "二、主动公开政府信息情况\n第二十条第(一)项 |\n|||\n信息内容 |\n本年 制发件数 |\n本年 废止件数 |\n现行有效件数 |\n"
+    cangxi += "规章 |\n0 |\n0 |\n6 |\n行政规范性文件 |\n0 |\n0 |\n0 |\n"
+    xisi = "二、主动公开政府信息情况\n第二十条第(一)项\n信息内容本年制发件数本年废止件数现行有效件数\n规章006\n行政规范性文件000\n"
+    for text in (nileke, cangxi, xisi):
+        t2 = _report("某镇人民政府2023年政府信息公开工作年度报告\n" + text).table("t2")
+        assert t2.value("regulations", "in_force") == 6, text
+        assert t2.value("normative", "issued") == 0, text
+
+
+def test_the_publics_right_of_supervision_is_not_the_supervision_aspect() -> None:
+    # tests/corpus/reports/2025_lufeng_hudong_zhen.txt: "保障人民群众的知情权、参与权和监督权" only.
+    r = clean_report()
+    r.sections[1] = Section(
+        r.sections[1].title,
+        "坚持主动公开政府信息，办理依申请公开，加强政府信息管理和平台建设，保障群众的知情权、参与权和监督权。",
+    )
+    assert [f.where.row for f in findings(r, "G3")] == ["监督保障"]
