@@ -15,6 +15,7 @@ from workflow.services import origin
 
 COMMAND_MODULES = (
     "workflow.cli.validate",
+    "workflow.cli.import_published",
     "workflow.cli.run",
     "workflow.cli.ops",
     "workflow.cli.publish",

@@ -23,9 +23,11 @@ EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("validate", help="check a report file (.txt/.docx/.html) against the rule catalog")
+    p = sub.add_parser(
+        "validate", help="check a report file (.txt/.docx/.html/.pdf) against the rule catalog"
+    )
     p.add_argument("path")
-    p.add_argument("--previous", help="last year's report of the same body")
+    p.add_argument("--previous", help="last year's report of the same body (any of the same kinds, PDF too)")
     p.add_argument(
         "--body-type",
         choices=[t.value for t in BodyType],

@@ -33,7 +33,7 @@ def too_large(limit: int) -> Upload:
 
 async def read_upload(request: Request, limit: int) -> Upload:
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        return Upload(error="请选择要上传的文件（.docx、.txt 或 .html）。", status=422)
+        return Upload(error="请选择要上传的文件（.docx、.pdf、.txt 或 .html）。", status=422)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + ENVELOPE:
         return too_large(limit)
@@ -48,7 +48,7 @@ async def read_upload(request: Request, limit: int) -> Upload:
     form = await request.form(max_part_size=limit + ENVELOPE)
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
-        return Upload(error="请选择要上传的文件（.docx、.txt 或 .html）。", status=422)
+        return Upload(error="请选择要上传的文件（.docx、.pdf、.txt 或 .html）。", status=422)
     content = await file.read()
     if len(content) > limit:
         return too_large(limit)
