@@ -3,18 +3,11 @@ hand-written findings >= 0.95, no false error, no rule more than 10 times in one
 
 from __future__ import annotations
 
-import pytest
-
 from bench.corpus import TARGET_MAX_PER_RULE, TARGET_RECALL, beyond_cut, matches, score_all
 from workflow.domain.formats import FormatId
 from workflow.rules.engine import Finding, Locator, Severity
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue #14: today's checker misses findings and raises false errors on the corpus "
-    "(tests/corpus/BASELINE.txt); remove this mark when bench/corpus.py prints overall: PASS",
-)
 def test_corpus_meets_the_targets() -> None:
     scores, tot = score_all()
     assert not tot.unreadable

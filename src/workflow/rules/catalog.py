@@ -13,7 +13,7 @@ from workflow.domain.model import Report
 from workflow.rules import cells, structure, t2, t3, t4, text, years
 from workflow.rules.engine import Context, Rule, ValidationResult, run_rules
 
-CATALOG_VERSION: Final = "2026.1"
+CATALOG_VERSION: Final = "2026.2"  # 2026.2: issue #14 (G10, G3 scope, A1 grouping, header reading)
 
 CATALOG: Final[tuple[Rule, ...]] = tuple(
     cells.RULES + t3.RULES + t4.RULES + t2.RULES + years.RULES + text.RULES + structure.RULES
