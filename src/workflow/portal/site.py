@@ -94,6 +94,12 @@ def search_page(q: str, reports: list[PublishedReport], link: Linker) -> str:
     return _render("portal_search.html", link, q=q, reports=reports)
 
 
+def search_script() -> str:
+    """The exported site's search filter (search.js beside index.html): an external file, because
+    the pages' Content-Security-Policy allows no inline script."""
+    return (TEMPLATES / "search.js").read_text("utf-8")
+
+
 def report_page(entry: PublishedReport, version: PublishedVersion, content: Report, link: Linker) -> str:
     meta = PublicationMeta(
         version=version.number,

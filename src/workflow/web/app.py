@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
 import sqlalchemy.exc
@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from workflow.db.session import read_only
 from workflow.settings import Settings, get_settings
@@ -30,17 +31,15 @@ from workflow.web import metrics
 from workflow.web.dashboard import StatusCache
 from workflow.web.deps import LoginRequired, UserCache
 from workflow.web.fragments import FragmentCache
+from workflow.web.headers import SecurityHeaders
 from workflow.web.inputs import refuse_unstorable
 from workflow.web.memo import Memo
 from workflow.web.origin import RequestOrigin
-from workflow.web.stash import FormStash
 from workflow.web.templating import build_templates, compile_all
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "wf_session"
-# Pages whose posted form is kept when the session expired while the user was typing.
-STASHABLE_SUFFIX = "/edit"
 
 
 # One concurrency model: every route that touches the database is a plain `def`, run in anyio's
@@ -98,7 +97,6 @@ def create_app(
     app.state.users = UserCache(sessions)
     # Templates are compiled once per process; only development re-reads edited files.
     app.state.templates = build_templates(auto_reload=settings.env == "development")
-    app.state.stash = FormStash(settings.data_dir / "web-stash")
     app.state.status_cache = StatusCache()
     app.state.fragments = FragmentCache()
     app.state.memo = Memo()
@@ -111,11 +109,23 @@ def create_app(
         https_only=settings.base_url.startswith("https://"),
     )
     metrics.install(app, settings)  # outermost: counts every request, timed from its first byte
+    _security_headers_outermost(app)
     app.add_middleware(RequestOrigin)  # the audit trail's address and client (workflow.web.origin)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _include_routers(app)
     _install_handlers(app)
     return app
+
+
+def _security_headers_outermost(app: FastAPI) -> None:
+    """SecurityHeaders wraps the whole stack, Starlette's ServerErrorMiddleware included, so even a
+    500 page carries the headers (add_middleware would place it inside that middleware)."""
+    build = app.build_middleware_stack
+
+    def build_with_headers() -> ASGIApp:
+        return SecurityHeaders(build())
+
+    app.build_middleware_stack = build_with_headers  # type: ignore[method-assign]
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -146,6 +156,15 @@ def _include_routers(app: FastAPI) -> None:
         app.include_router(router)
 
 
+def _page_of_form(request: Request) -> str:
+    """The path of the page a posted form came from, when the Referer is this site (the pages send
+    it: Referrer-Policy same-origin); "" otherwise."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.scheme in ("http", "https") and referer.netloc == request.url.netloc and referer.path:
+        return referer.path
+    return ""
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
@@ -153,16 +172,14 @@ def _wants_json(request: Request) -> bool:
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        stash = ""
-        if request.method == "POST" and request.url.path.endswith(STASHABLE_SUFFIX):
-            form = await request.form()
-            fields = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-            stash = request.app.state.stash.put(request.url.path, fields)
-        url = "/login?next=" + quote(target if request.method == "GET" else request.url.path)
-        if stash:
-            url += "&stash=" + stash
-        return RedirectResponse(url, 303)
+        """To the login page, and back afterwards.  Nothing of an anonymous request is read or kept:
+        a form posted after the session expired is kept by /static/app.js in the browser, which puts
+        it back once the same user is signed in again on the page the form was on."""
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:
+            target = _page_of_form(request) or request.url.path
+        return RedirectResponse("/login?next=" + quote(target), 303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

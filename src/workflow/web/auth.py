@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -37,17 +36,17 @@ def safe_next(target: str | None) -> str:
     return ""
 
 
-def _login_page(request: Request, *, error: str = "", next_: str = "", stash: str = "", status: int = 200):
+def _login_page(request: Request, *, error: str = "", next_: str = "", status: int = 200):
     templates = request.app.state.templates
-    ctx = {"error": error, "next": next_, "stash": stash, "expired": bool(stash)}
+    ctx = {"error": error, "next": next_}
     return templates.TemplateResponse(request, "auth/login.html", ctx, status_code=status)
 
 
 @router.get("/login", include_in_schema=False)
-def login_form(request: Request, user: MaybeUser, next: str = "", stash: str = "") -> Response:
-    if user is not None and not stash:
+def login_form(request: Request, user: MaybeUser, next: str = "") -> Response:
+    if user is not None:
         return RedirectResponse(safe_next(next) or HOME[user.role], 303)
-    return _login_page(request, next_=safe_next(next), stash=stash)
+    return _login_page(request, next_=safe_next(next))
 
 
 def _audit(db: Session, action: str, user: User | None, **details: object) -> None:
@@ -100,22 +99,18 @@ def login(
     username: Annotated[str, Form(max_length=80)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form()] = "",
-    stash: Annotated[str, Form()] = "",
 ) -> Response:
     policy = throttle.ThrottlePolicy.from_settings(request.app.state.settings)
     user, error = _check_password(db, username.strip(), password, client_address(request), policy)
     db.commit()
     if user is None:
-        return _login_page(request, error=error, next_=safe_next(next), stash=stash, status=401)
+        return _login_page(request, error=error, next_=safe_next(next), status=401)
     request.session.clear()  # a fresh session on sign-in (no fixation)
     # ... with its CSRF token: the pages that follow find the cookie complete and need not rewrite it.
     request.session.update({"uid": user.id, "seen": time.time()})
     csrf_token(request)
     request.app.state.users.forget(user.id)  # signing in re-reads the user
-    target = safe_next(next) or HOME[user.role]
-    if stash:
-        target += ("&" if "?" in target else "?") + "restore=" + quote(stash)
-    return RedirectResponse(target, 303)
+    return RedirectResponse(safe_next(next) or HOME[user.role], 303)
 
 
 @router.post("/logout", include_in_schema=False)

@@ -118,13 +118,10 @@ def _form_page(
 
 
 @router.get("/reports/{report_id}/edit")
-def edit_form(request: Request, report_id: Id, user: PageUser, db: ReadDB, restore: str = "") -> Response:
+def edit_form(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> Response:
+    # A form cut off by an expired session is put back by /static/app.js from this browser's own
+    # storage, for the same signed-in user only: the server keeps nothing for anonymous requests.
     report = report_for(db, user, report_id, edit=True)  # in the endpoint: one checkout per view
-    if restore:
-        stashed = request.app.state.stash.take(restore, request.url.path)
-        if stashed is not None:
-            msg = "已恢复您在登录超时前填写的内容（尚未保存），请检查后点击“保存草稿”。"
-            return _form_page(request, db, user, report, values=stashed, flash=msg, flash_kind="warn")
     return _form_page(request, db, user, report)
 
 
