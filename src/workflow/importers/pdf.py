@@ -79,6 +79,7 @@ class _Line:
     height: float  # the page's
     lead: float = 0.0  # width of what could not have stayed on the line before (a word, 开”“)
     glyphs: tuple[tuple[float, str], ...] = ()  # (horizontal centre, text) of each glyph
+    cells: list[str] | None = None  # a row of a table drawn without lines: its cells
 
     @property
     def in_margin(self) -> bool:
@@ -158,7 +159,7 @@ def _page_items(page: Any, number: int) -> list[_Item]:
     text_page = page.filter(outside) if boxes else page
     for line in text_page.extract_text_lines(return_chars=True, strip=True):
         chars = [c for c in line["chars"] if c.get("upright", True)]
-        text = _line_text(chars)
+        text, cells = _line_text(chars)
         if text:
             size = max((c.get("size") or 0.0) for c in chars) or 10.0
             top, bottom, height = line["top"], line["bottom"], float(page.height)
@@ -166,8 +167,17 @@ def _page_items(page: Any, number: int) -> list[_Item]:
             items.append(
                 _Line(text, line["x0"], line["x1"], top, bottom, size, number, height, _lead(chars), glyphs)
             )
+            if _is_row(cells):
+                items[-1].cells = cells  # type: ignore[union-attr]
     items.sort(key=lambda it: it.top)
     return items
+
+
+def _is_row(cells: list[str]) -> bool:
+    """Labels then two figures or more, apart as columns are: a row of a table drawn without lines.
+    (A sentence with a number in it goes on after the number, or has one number where it wraps.)"""
+    kinds = [is_data(c) for c in cells if c]
+    return sum(kinds) >= 2 and kinds[-1] and kinds == sorted(kinds)
 
 
 def _spans(table: Any) -> list[tuple[float, float]]:
@@ -182,8 +192,10 @@ def _spans(table: Any) -> list[tuple[float, float]]:
     return [s for s in spans if s is not None] if all(s is not None for s in spans) else []
 
 
-def _line_text(chars: list[dict[str, Any]]) -> str:
-    """A line's text from its glyphs; a space only where the gap is wide for that pair of characters."""
+def _line_text(chars: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """A line's text from its glyphs, a space only where the gap is wide for that pair of characters;
+    and the line cut at gaps of one and a half characters or more (a table's columns, drawn without
+    lines)."""
     glyphs: list[tuple[dict[str, Any], bool]] = []  # (glyph, a space character came before it)
     spaced = False
     for c in sorted(chars, key=lambda c: c["x0"]):
@@ -195,14 +207,26 @@ def _line_text(chars: list[dict[str, Any]]) -> str:
     gaps = [b["x0"] - a["x1"] for (a, _), (b, _) in zip(glyphs, glyphs[1:], strict=False)]
     usual = sorted(gaps)[len(gaps) // 2] if gaps else 0.0  # justified text spreads every gap alike
     out: list[str] = []
+    cells: list[str] = []
+    start = 0  # where in `out` the current cell began
     for i, (c, spaced) in enumerate(glyphs):
         if i:
             prev = glyphs[i - 1][0]
             size = max(prev.get("size") or 0.0, c.get("size") or 0.0, 1.0)
+            a, b = prev["text"][-1], c["text"][0]
+            numeric = (
+                (a.isdigit() or is_wide(a)) and (b.isdigit() or is_wide(b)) and (a.isdigit() or b.isdigit())
+            )
+            if gaps[i - 1] > 1.5 * size or (numeric and not spaced and gaps[i - 1] > 0.6 * size):
+                cells.append(clean("".join(out[start:])))
+                start = len(out) + 1  # after the space that stands for the gap in the text
             if _space_between(prev["text"][-1], c["text"][0], gaps[i - 1], size, spaced, usual):
                 out.append(" ")
+            elif start == len(out) + 1:
+                start -= 1
         out.append(c["text"])
-    return "".join(out).strip()
+    cells.append(clean("".join(out[start:])))
+    return "".join(out).strip(), cells
 
 
 def _lead(chars: list[dict[str, Any]]) -> float:
@@ -308,6 +332,12 @@ def _blocks(pages: list[list[_Item]]) -> Iterator[Block]:
                 if table is not None:
                     yield from _rows(table)
                     table = None
+                if item.cells is not None:  # a row of a table drawn without lines
+                    if paragraph:
+                        yield _join(paragraph)
+                        paragraph = []
+                    yield item.cells
+                    continue
                 if paragraph and (
                     paragraph[0] is lines[0] or not _continues(paragraph[-1], item, left, right)
                 ):

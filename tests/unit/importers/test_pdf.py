@@ -185,3 +185,20 @@ def test_a_pdf_without_text_or_broken_says_what_to_do() -> None:
     good = (TWINS / "lushaer_2024.own.pdf").read_bytes()
     with pytest.raises(ImportFailure, match="PDF"):
         import_bytes(good[: len(good) // 3], "cut.pdf")
+
+
+def test_a_table_drawn_without_lines_is_read_by_its_columns_and_sentences_stay_sentences() -> None:
+    body = (
+        TITLE
+        + "<p>二、主动公开政府信息情况</p>"
+        + f'<table class="bare">{T2_HEAD}'
+        + "<tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr>"
+        + "<tr><td>行政规范性文件</td><td>69</td><td>3</td><td>665</td></tr></table>"
+        + "<p>全年共公开信息 102 条，其中 12 条为政策解读。</p>"
+    )
+    pdf = _pdf(body, css="table.bare td, table.bare th { border: none; }")
+    blocks = list(pdf_blocks(pdf))
+    assert ["行政规范性文件", "69", "3", "665"] in blocks
+    assert "全年共公开信息 102 条，其中 12 条为政策解读。" in blocks
+    normative = import_pdf(pdf).report.table("t2").rows["normative"]
+    assert [normative[c].value for c in ("issued", "repealed", "in_force")] == [69, 3, 665]
