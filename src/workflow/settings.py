@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     web_workers: int = Field(1, ge=1, le=64)
     timezone: str = "Asia/Shanghai"
     max_upload_bytes: int = 20 * 1024 * 1024
+    # Signed-in browsers (server-side sessions): ended after this long without a request, and at the
+    # latest this long after signing in, whatever the activity.
+    session_idle_minutes: float = Field(60.0, gt=0)
+    session_max_hours: float = Field(12.0, gt=0)
+    # Personal API tokens: the longest validity a user may choose.
+    api_token_max_days: int = Field(365, ge=1, le=3650)
     # Workers and the sweeper
     sweeper_period_seconds: float = 30.0
     stuck_after_seconds: float = 60.0

@@ -88,6 +88,17 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/admin/holidays"): ADMIN_ONLY,
     ("GET", "/admin/throttles"): ADMIN_ONLY,
     ("POST", "/admin/throttles/lift"): ADMIN_ONLY,
+    # accounts, sessions and API tokens (issue #13): every signed-in user has an account page
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    ("POST", "/account/signout-all"): SIGNED_IN,
+    ("POST", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/tokens/{token_id}/revoke"): SIGNED_IN,
+    ("GET", "/admin/users/{user_id}"): ADMIN_ONLY,
+    ("POST", "/admin/users/{user_id}/active"): ADMIN_ONLY,
+    ("POST", "/admin/users/{user_id}/role"): ADMIN_ONLY,
+    ("POST", "/admin/users/{user_id}/signout"): ADMIN_ONLY,
+    ("GET", "/admin/tokens"): ADMIN_ONLY,
     # JSON API (anonymous: 401)
     ("GET", "/api/me"): SIGNED_IN,
     ("GET", "/api/reports"): SIGNED_IN,
@@ -151,6 +162,8 @@ def _url(path: str, world) -> str:
         ("body_id", world.ids["ours"]),
         ("number", 1),
         ("name", "html"),
+        ("user_id", world.ids["clerk"]),
+        ("token_id", 999_999),  # nobody's: 404 for everyone signed in
     ):
         path = path.replace("{" + name + "}", str(value))
     return path
@@ -184,7 +197,7 @@ def test_route_answers_match_the_table(role, app, world, browser):
             wrong.append((method, path, expected, got, r.status_code, r.text[:120]))
         if got == D:
             assert re.search(r"[\u4e00-\u9fff]", r.text), f"403 without a Chinese message: {path}"
-        if path == "/logout" and USERNAMES[role]:
+        if path in ("/logout", "/account/signout-all") and USERNAMES[role]:
             b = browser(USERNAMES[role])  # signed out: sign in again for the remaining routes
     assert not wrong, "\n".join(map(str, wrong))
 

@@ -371,6 +371,45 @@ def _no_bulk_audit_changes(state: Any) -> None:
         raise ImmutableRowError("the audit trail is append-only: no UPDATE or DELETE of audit events")
 
 
+class WebSession(Base):
+    """A signed-in browser (issue #13): the cookie holds a random id, this row only its SHA-256.
+
+    Ending a session deletes its row (logout, password or role change, a disabled user, "sign out
+    everywhere"); idle and absolute expiry are judged from `last_seen_at` and `created_at`."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = _fk("users.id", ondelete="CASCADE")
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=now)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    client: Mapped[str] = mapped_column(String(300), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"csrf": …}
+
+
+class ApiToken(Base):
+    """A personal API token (issue #13): only its SHA-256 is stored; it acts as its user, and only while
+    the user keeps the role, body and jurisdiction it was made with."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _fk("users.id", ondelete="CASCADE")
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(
+        String(16), default=""
+    )  # the token's first characters, to tell it apart
+    role: Mapped[str] = mapped_column(String(20))
+    body_id: Mapped[int | None] = mapped_column(Integer)
+    jurisdiction_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(Integer)
+    last_used_at: Mapped[datetime | None]
+
+
 class LoginThrottle(Base):
     """Failed sign-ins counted per key, shared by every web process (workflow.services.throttle).
 

@@ -12,6 +12,12 @@ from importlib.resources import files
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from workflow.db.models import Body, Jurisdiction, User
+from workflow.services import audit, sessions, tokens
+from workflow.services.errors import NotFound, ServiceError
+from workflow.services.lifecycle import transactional
 
 _hasher = PasswordHasher()
 
@@ -70,3 +76,119 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+# Changes to a user that end their sessions at once (issue #13): the admin pages, the account page and
+# the command line all go through these, so none of them can forget to.  Each is one write transaction
+# with its audit event; hash a new password before calling (argon2 is slow; the write lock is held).
+ROLES = ("submitter", "reviewer", "admin")
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id, populate_existing=True)
+    if user is None:
+        raise NotFound("用户不存在。")
+    return user
+
+
+@transactional
+def set_password(session: Session, *, user_id: int, password_hash: str, actor_id: int | None) -> int:
+    """Store a new password hash and end every session of the user; how many sessions ended.
+
+    API tokens stay valid (they are listed, and revocable, on the account page)."""
+    user = _user(session, user_id)
+    user.password_hash = password_hash
+    user.failed_logins = 0
+    user.locked_until = None
+    ended = sessions.end_all(session, user_id)
+    audit.record(
+        session,
+        "password_changed",
+        actor_id=actor_id,
+        body_id=user.body_id,
+        user_id=user_id,
+        sessions_ended=ended,
+    )
+    return ended
+
+
+@transactional
+def sign_out_everywhere(session: Session, *, user_id: int, actor_id: int | None) -> int:
+    """End every session of the user (all browsers, this one included); how many ended."""
+    user = _user(session, user_id)
+    ended = sessions.end_all(session, user_id)
+    action = "signout_everywhere" if actor_id == user_id else "admin.user_signout"
+    audit.record(
+        session, action, actor_id=actor_id, body_id=user.body_id, user_id=user_id, sessions_ended=ended
+    )
+    return ended
+
+
+@transactional
+def set_active(session: Session, *, user_id: int, active: bool, actor_id: int | None) -> User:
+    """Enable or disable a user.  Disabling ends their sessions and revokes their API tokens."""
+    user = _user(session, user_id)
+    if actor_id == user_id and not active:
+        raise ServiceError("不能停用自己的账户，请由另一位管理员操作。", code=409)
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    details: dict[str, int] = {}
+    if not active:
+        details["sessions_ended"] = sessions.end_all(session, user_id)
+        details["tokens_revoked"] = tokens.revoke_all(session, user_id=user_id, actor_id=actor_id)
+    action = "admin.user_enable" if active else "admin.user_disable"
+    audit.record(session, action, actor_id=actor_id, body_id=user.body_id, user_id=user_id, **details)
+    return user
+
+
+@transactional
+def set_role(
+    session: Session,
+    *,
+    user_id: int,
+    role: str,
+    body_id: int | None,
+    jurisdiction_id: int | None,
+    review_stage: str | None,
+    actor_id: int | None,
+) -> User:
+    """Change a user's role and scope.  A change ends their sessions and revokes their API tokens
+    (a token is limited to the role and body it was made for)."""
+    if role not in ROLES:
+        raise ServiceError("请选择角色：报送人员、审核人员或管理员。", code=422)
+    if role == "submitter" and body_id is None:
+        raise ServiceError("报送人员必须属于一个单位，请选择单位。", code=422)
+    if role == "reviewer" and jurisdiction_id is None:
+        raise ServiceError("审核人员必须属于一个辖区，请选择辖区。", code=422)
+    user = _user(session, user_id)
+    if actor_id == user_id and role != user.role:
+        raise ServiceError("不能更改自己的角色，请由另一位管理员操作。", code=409)
+    if role == "submitter" and session.get(Body, body_id) is None:
+        raise ServiceError("所选单位不存在，请重新选择。", code=422)
+    if role == "reviewer" and session.get(Jurisdiction, jurisdiction_id) is None:
+        raise ServiceError("所选辖区不存在，请重新选择。", code=422)
+    new = (
+        role,
+        body_id if role == "submitter" else None,
+        jurisdiction_id if role == "reviewer" else None,
+        (review_stage or None) if role == "reviewer" else None,
+    )
+    old = (user.role, user.body_id, user.jurisdiction_id, user.review_stage)
+    if new == old:
+        return user
+    user.role, user.body_id, user.jurisdiction_id, user.review_stage = new
+    ended = sessions.end_all(session, user_id)
+    revoked = tokens.revoke_all(session, user_id=user_id, actor_id=actor_id)
+    audit.record(
+        session,
+        "admin.user_role",
+        actor_id=actor_id,
+        body_id=user.body_id,
+        user_id=user_id,
+        before=list(old),
+        after=list(new),
+        sessions_ended=ended,
+        tokens_revoked=revoked,
+    )
+    return user

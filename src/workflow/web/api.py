@@ -1,7 +1,9 @@
 """The JSON API: the same actions as the pages, for scripts and other systems.
 
-Authentication is the session cookie (sign in through /login); unsafe methods also need the session's
-CSRF token in the X-CSRF-Token header (GET /api/me returns it).  Errors are {"detail": "<Chinese>"}.
+Authentication: a personal API token (`Authorization: Bearer …`, created on 我的账户; no cookie, no CSRF
+token — workflow.web.tokens), or the browser's session cookie (sign in through /login), whose unsafe
+methods also need the session's CSRF token in the X-CSRF-Token header (GET /api/me returns it).
+Errors are {"detail": "<Chinese>"}.
 """
 
 from __future__ import annotations

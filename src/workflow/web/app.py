@@ -28,8 +28,9 @@ from starlette.types import ASGIApp
 from workflow.db.session import read_only
 from workflow.settings import Settings, get_settings
 from workflow.web import metrics
+from workflow.web import sessions as sessions_web
 from workflow.web.dashboard import StatusCache
-from workflow.web.deps import LoginRequired, UserCache
+from workflow.web.deps import LoginRequired
 from workflow.web.fragments import FragmentCache
 from workflow.web.headers import SecurityHeaders
 from workflow.web.inputs import refuse_unstorable
@@ -39,7 +40,7 @@ from workflow.web.templating import build_templates, compile_all
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
-SESSION_COOKIE = "wf_session"
+SESSION_COOKIE = sessions_web.SESSION_COOKIE  # the server-side session's random key (web/sessions.py)
 
 
 # One concurrency model: every route that touches the database is a plain `def`, run in anyio's
@@ -74,7 +75,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     sessions: sessionmaker[Session] | None = None,
-    idle_minutes: float = 60,
+    idle_minutes: float | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -93,8 +94,12 @@ def create_app(
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.read_sessions = read_only(sessions)
-    app.state.idle_seconds = idle_minutes * 60
-    app.state.users = UserCache(sessions)
+    # Server-side sessions (workflow.web.sessions): idle and absolute limits, the brief caches of
+    # sessions and API tokens.
+    app.state.idle_seconds = (settings.session_idle_minutes if idle_minutes is None else idle_minutes) * 60
+    app.state.session_seconds = settings.session_max_hours * 3600
+    app.state.users = sessions_web.SigninCache(sessions)
+    app.state.tokens = sessions_web.TokenCache(sessions)
     # Templates are compiled once per process; only development re-reads edited files.
     app.state.templates = build_templates(auto_reload=settings.env == "development")
     app.state.status_cache = StatusCache()
@@ -103,7 +108,7 @@ def create_app(
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
-        session_cookie=SESSION_COOKIE,
+        session_cookie=sessions_web.UI_COOKIE,  # only the flash message and the sign-in form's CSRF token
         max_age=12 * 3600,
         same_site="lax",
         https_only=settings.base_url.startswith("https://"),
@@ -142,6 +147,9 @@ def _include_routers(app: FastAPI) -> None:
 
     for module in (auth, views_home, views_submit, views_review, views_admin, views_reminders, api, docs):
         app.include_router(module.router)
+    from workflow.web import views_account  # the account page, sessions and API tokens (issue #13)
+
+    app.include_router(views_account.router)
     from workflow.web import views_audit  # the audit trail for administrators (issue #13)
 
     app.include_router(views_audit.router)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,10 +13,11 @@ from workflow.clock import now
 from workflow.db.models import User
 from workflow.db.session import begin_write
 from workflow.services import audit, throttle
+from workflow.services import sessions as session_rows
+from workflow.web import sessions as sessions_web
 from workflow.web.deps import DB, MaybeUser, PageUser
 from workflow.web.security import (
     client_address,
-    csrf_token,
     hash_password,
     require_csrf,
     verify_password,
@@ -102,21 +102,36 @@ def login(
 ) -> Response:
     policy = throttle.ThrottlePolicy.from_settings(request.app.state.settings)
     user, error = _check_password(db, username.strip(), password, client_address(request), policy)
-    db.commit()
     if user is None:
+        db.commit()
         return _login_page(request, error=error, next_=safe_next(next), status=401)
-    request.session.clear()  # a fresh session on sign-in (no fixation)
-    # ... with its CSRF token: the pages that follow find the cookie complete and need not rewrite it.
-    request.session.update({"uid": user.id, "seen": time.time()})
-    csrf_token(request)
-    request.app.state.users.forget(user.id)  # signing in re-reads the user
-    return RedirectResponse(safe_next(next) or HOME[user.role], 303)
+    # A new server-side session with a new random key (no fixation), in the same write transaction
+    # as the sign-in's audit event; a session this browser still had ends.
+    old = sessions_web.cookie_key(request)
+    if old is not None:
+        session_rows.end(db, session_rows.key_hash(old))
+    key = sessions_web.start(db, request, user.id)
+    db.commit()
+    if old is not None:
+        request.app.state.users.forget(session_rows.key_hash(old))
+    request.session.clear()  # the signed cookie keeps nothing of the anonymous visit
+    response = RedirectResponse(safe_next(next) or HOME[user.role], 303)
+    sessions_web.set_cookie(request, response, key)
+    return response
 
 
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, user: PageUser, db: DB) -> Response:
+    """Ends this browser's session: its row is deleted, so the cookie is worth nothing afterwards."""
+    signin = sessions_web.current_signin(request)
     begin_write(db)
+    if signin is not None:
+        session_rows.end(db, signin.key_hash)
     _audit(db, "logout", user)
     db.commit()
+    if signin is not None:
+        request.app.state.users.forget(signin.key_hash)
     request.session.clear()
-    return RedirectResponse("/login", 303)
+    response = RedirectResponse("/login", 303)
+    sessions_web.clear_cookie(request, response)
+    return response

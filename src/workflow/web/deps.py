@@ -4,20 +4,20 @@ Every page and API route takes one of `page_user` / `api_user` (or `optional_use
 public pages); roles and scopes are checked by the helpers below, never by hiding links.
 """
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import BackgroundTasks, Depends, HTTPException, Path, Request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer, joinedload, sessionmaker
 from starlette.datastructures import FormData
 
 from workflow.db.models import Body, ReportRow, User
 from workflow.web.security import SAFE_METHODS, require_csrf, require_csrf_header
+from workflow.web.sessions import BriefCache, signin_of, touch_later
+from workflow.web.tokens import token_user
 
 ROLES = ("submitter", "reviewer", "admin")
 MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer never exist: refuse them before the database sees them
@@ -69,83 +69,55 @@ get_read_db = _sessions_from("read_sessions")
 DB = Annotated[Session, Depends(get_db)]
 ReadDB = Annotated[Session, Depends(get_read_db)]
 
-# Who is signed in, per session cookie: the user row is cached per process for a few seconds, so a
-# page view does not pay a database round trip (nor a thread hand-off) for it.  A deactivated user or a changed role takes
-# effect within USER_TTL seconds (the web never changes an existing user; the CLI may).
+# Who is signed in: the server-side session behind the cookie (workflow.web.sessions), read at most
+# once per CACHE_SECONDS and process, so a page view does not pay a database round trip for it; a
+# logout, a password or role change and a disabled account end the session at once (in another web
+# process: within CACHE_SECONDS).  The JSON API also takes a personal token (workflow.web.tokens).
 USER_TTL = 10.0
 
 
-class UserCache:
+class UserCache(BriefCache[int, User]):
+    """A user by id, read at most once per TTL and process (the same single-flight cache)."""
+
     def __init__(self, sessions: sessionmaker[Session], ttl: float = USER_TTL) -> None:
-        self._sessions = sessions
-        self._items: dict[int, tuple[float, User | None]] = {}
-        self._loading: dict[int, asyncio.Task[User | None]] = {}
-        self.ttl = ttl
-
-    async def get(self, uid: int) -> User | None:
-        """The user, read from the database at most once per TTL and process.
-
-        The read runs in the thread pool (no database work on the event loop); requests that arrive
-        while it runs wait for the same read instead of each starting one (a reviewer's 25 concurrent
-        page views at an expiry are one read, not 25)."""
-        hit = self._items.get(uid)
-        if hit is not None and time.monotonic() - hit[0] < self.ttl:
-            return hit[1]
-        task = self._loading.get(uid)
-        if task is None:
-            task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(self.load, uid))
-            self._loading[uid] = task
-            task.add_done_callback(lambda _t: self._loading.pop(uid, None))
-        return await asyncio.shield(task)  # a client that goes away does not cancel the others' read
+        super().__init__(sessions, ttl)
 
     def load(self, uid: int) -> User | None:
         """Read the user in a session of its own: the cached object belongs to no request's session."""
         with self._sessions() as db:
             user = db.get(User, uid)
             db.commit()
-        if len(self._items) > 10_000:
-            self._items.clear()
-        self._items[uid] = (time.monotonic(), user)
         return user
 
-    def forget(self, uid: int) -> None:
-        self._items.pop(uid, None)
 
-
-async def _session_user(request: Request) -> User | None:
-    uid = request.session.get("uid")
-    if not uid:
+async def _session_user(request: Request, background: BackgroundTasks) -> User | None:
+    signin, touch = await signin_of(request)
+    if signin is None:
         return None
-    idle = request.app.state.idle_seconds
-    seen = float(request.session.get("seen", 0))
-    now = time.time()
-    if now - seen > idle:
-        request.session.pop("uid", None)
-        return None
-    user = await request.app.state.users.get(int(uid))
-    if user is None or not user.is_active:
-        request.session.pop("uid", None)
-        return None
-    if now - seen > 60:  # refresh the idle clock at most once a minute (fewer cookie rewrites)
-        request.session["seen"] = now
-    request.state.user = user
-    return user
+    if touch:
+        background.add_task(touch_later, request.app.state.sessions, signin.session_id, signin.last_seen_at)
+    request.state.signin = signin
+    request.state.user = signin.user
+    return signin.user
 
 
-# No dependency here holds a database connection: the user comes from the cache (or a short session
-# of its own, a moment long), and the CSRF check reads only the session and the form.
-async def page_user(request: Request) -> User:
-    user = await _session_user(request)
+# No dependency here holds a database connection: the session comes from the cache (or a short
+# session of its own, a moment long), and the CSRF check reads only the session and the form.
+async def page_user(request: Request, background: BackgroundTasks) -> User:
+    user = await _session_user(request, background)
     if user is None:
         raise LoginRequired()
     await require_csrf(request)
     return user
 
 
-async def api_user(request: Request) -> User:
-    user = await _session_user(request)
+async def api_user(request: Request, background: BackgroundTasks) -> User:
+    header = request.headers.get("authorization")
+    if header is not None:  # a machine client: the token alone, no cookie, no CSRF token
+        return await token_user(request, header)
+    user = await _session_user(request, background)
     if user is None:
-        raise HTTPException(401, "未登录或登录已过期，请先登录。")
+        raise HTTPException(401, "未登录或登录已过期，请先登录，或使用 API 令牌（Authorization: Bearer …）。")
     if request.method not in SAFE_METHODS:
         await require_csrf_header(request)
     return user
@@ -159,8 +131,8 @@ async def posted_form(request: Request) -> FormData:
 Posted = Annotated[FormData, Depends(posted_form)]
 
 
-async def optional_user(request: Request) -> User | None:
-    return await _session_user(request)
+async def optional_user(request: Request, background: BackgroundTasks) -> User | None:
+    return await _session_user(request, background)
 
 
 PageUser = Annotated[User, Depends(page_user)]

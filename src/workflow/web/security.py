@@ -41,6 +41,14 @@ def client_address(request: Request) -> str:
 
 
 def csrf_token(request: Request) -> str:
+    """The token forms and the JSON API send back: the signed-in session's own (kept in its row, see
+    workflow.web.sessions); before sign-in, one in the signed cookie for the sign-in form; none for a
+    request authenticated by an API token (a browser never sends one by itself)."""
+    signin = getattr(request.state, "signin", None)
+    if signin is not None:
+        return str(signin.csrf)
+    if getattr(request.state, "api_token", None) is not None:
+        return ""
     token = request.session.get("csrf")
     if not token:
         token = secrets.token_urlsafe(32)
@@ -49,7 +57,9 @@ def csrf_token(request: Request) -> str:
 
 
 def _matches(request: Request, sent: str | None) -> bool:
-    expected = request.session.get("csrf")
+    """`sent` is the token of the session the request is signed in with (before sign-in: the cookie's)."""
+    signin = getattr(request.state, "signin", None)
+    expected = signin.csrf if signin is not None else request.session.get("csrf")
     return bool(expected and sent and hmac.compare_digest(str(expected), str(sent)))
 
 
@@ -57,9 +67,19 @@ async def require_csrf(request: Request) -> None:
     """Dependency for the HTML routes: unsafe methods must carry the session's token."""
     if request.method in SAFE_METHODS:
         return
-    sent = request.headers.get(CSRF_HEADER) or request.query_params.get(CSRF_FIELD)
-    if not sent and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+    # The token comes in the body (or a header set by script), never in the URL: a query string ends
+    # up in access logs, browser history and Referer headers.
+    sent = request.headers.get(CSRF_HEADER)
+    kind = request.headers.get("content-type", "")
+    if not sent and kind.startswith("application/x-www-form-urlencoded"):
         sent = str((await request.form()).get(CSRF_FIELD) or "")
+    elif not sent and kind.startswith("multipart/form-data"):
+        from workflow.web.upload import Upload, multipart_form  # read once, shared with the upload
+
+        form = await multipart_form(request)
+        if isinstance(form, Upload):  # too large to read: refused before anything else looks at it
+            raise HTTPException(form.status, form.error + "请返回上一页，选择较小的文件后重新上传。")
+        sent = str(form.get(CSRF_FIELD) or "")
     if not _matches(request, sent):
         raise HTTPException(403, "页面已过期或来源不明（安全校验失败），请刷新页面后重试。")
 
