@@ -202,3 +202,26 @@ def test_a_table_drawn_without_lines_is_read_by_its_columns_and_sentences_stay_s
     assert "全年共公开信息 102 条，其中 12 条为政策解读。" in blocks
     normative = import_pdf(pdf).report.table("t2").rows["normative"]
     assert [normative[c].value for c in ("issued", "repealed", "in_force")] == [69, 3, 665]
+
+
+def test_a_file_far_longer_than_any_report_is_refused_before_it_is_read() -> None:
+    from workflow.importers.pdf import MAX_PAGES
+
+    with pytest.raises(ImportFailure, match=f"超过 {MAX_PAGES} 页"):
+        import_bytes(_blank_pages(MAX_PAGES + 1), "book.pdf")
+
+
+def _blank_pages(count: int) -> bytes:
+    """A valid PDF of `count` empty pages, written by hand (cheap to make, any length)."""
+    kids = " ".join(f"{3 + i} 0 R" for i in range(count))
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{kids}] /Count {count} >>"]
+    objects += ["<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"] * count
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj {body} endobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
