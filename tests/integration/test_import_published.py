@@ -158,3 +158,32 @@ def _text_twin(name: str) -> dict:
     from workflow.importers import import_path
 
     return import_path(TWINS / f"{name}.txt").report.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["西宁市湟中区鲁沙尔镇人民政府"], "鲁沙尔镇人民政府"),  # the 落款, with the region before it
+        (["湟中区鲁沙尔镇"], "鲁沙尔镇人民政府"),  # a title without 人民政府
+        (["湟中区教育局"], "西宁市湟中区教育局"),
+        (["西宁市教育局"], "西宁市教育局"),  # the longer name wins over 湟中区's 教育局
+        (["康川街道"], "康川街道办事处"),
+        (["", "鲁沙尔镇2024年报"], "鲁沙尔镇人民政府"),  # no name in the report: the file name
+        (["大通县教育局", "jiaoyu"], None),  # another county's 教育局 is not ours
+        (["某某公司"], None),
+    ],
+)
+def test_names_as_reports_write_them_match_the_right_body(texts, expected):
+    bodies = [
+        baselines._Candidate(i, name, baselines._keys(name, region), baselines._norm(name + region))
+        for i, (name, region) in enumerate(
+            [
+                ("鲁沙尔镇人民政府", "西宁市湟中区"),
+                ("西宁市湟中区教育局", "西宁市湟中区"),
+                ("西宁市教育局", "西宁市"),
+                ("康川街道办事处", "西宁市湟中区"),
+            ]
+        )
+    ]
+    hits, _ = baselines.match(texts, bodies)
+    assert [b.name for b in hits] == ([expected] if expected else [])

@@ -68,6 +68,7 @@ class Published:
     reason: str = ""
     body_id: int | None = None
     body_name: str = ""
+    by_file_name: bool = False  # the report names no body of ours; its file name does
 
     @property
     def line(self) -> str:
@@ -205,6 +206,7 @@ def plan(session: Session, items: list[Published], *, year: int, district: str |
             continue
         taken[body.id] = item.filename
         item.body_id, item.body_name = body.id, body.name
+        item.by_file_name = found_in == stem and found_in not in item.names
 
 
 def _no_match_reason(item: Published) -> str:
@@ -232,6 +234,8 @@ def store_baselines(
             select(ReportRow).where(ReportRow.body_id == item.body_id, ReportRow.season_id == season.id)
         )
         label = f"{item.body_name}（{year - 1}年度报告，作为{year}年度的上年报告）"
+        if item.by_file_name:
+            label += "（报告中未找到本区单位名称，按文件名匹配）"
         if row is None:
             row = ReportRow(
                 body_id=item.body_id,
