@@ -3,7 +3,7 @@
 Failed sign-ins are counted in the ``login_throttles`` table (so every web process sees them) under
 three keys, always for the name as typed, known or not, so that no answer tells who exists:
 
-- ``addr:<address>``: every name tried from one address.  After ``free_per_address`` failures each
+- ``addr:<address>``: every name tried from one address (an IPv6 address counts as its /64).  After ``free_per_address`` failures each
   further attempt from that address waits 1 s, then 2 s, 4 s … up to ``max_seconds``.
 - ``pair:<name>|<address>``: one account from one address.  After ``free_per_account`` failures the
   same doubling wait, for that address and that account only.  A successful sign-in clears it and
@@ -23,6 +23,7 @@ and may lift one (``current``, ``lift``).
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -99,8 +100,22 @@ class Keys:
         }
 
 
+def throttled_address(address: str) -> str:
+    """What one client is counted as: an IPv4 address, or an IPv6 address's /64 (one subscriber gets a
+    whole /64, so counting single IPv6 addresses would let one attacker change address at will)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return (address or "unknown")[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def keys(username: str, address: str) -> Keys:
-    return Keys(username[:80], (address or "unknown")[:64])
+    return Keys(username[:80], throttled_address(address))
 
 
 def _seconds(until: datetime | None, at: datetime) -> int:
