@@ -29,9 +29,11 @@ def _form(page_html: str) -> dict[str, str]:
 def test_fifty_megabyte_upload_is_refused_early(world, browser, db):
     b = browser("lushaer")
     before = _row(db, world.report_id)
-    url = f"/reports/{world.report_id}/upload?csrf_token={b.csrf}"
+    url = f"/reports/{world.report_id}/upload"
     big = b"0" * (50 * 1024 * 1024)
-    r = b.client.post(url, files={"file": ("big.txt", big, "text/plain")}, data={"revision": "1"})
+    r = b.client.post(
+        url, files={"file": ("big.txt", big, "text/plain")}, data={"revision": "1", "csrf_token": b.csrf}
+    )
     assert r.status_code == 413
     assert "文件过大" in r.text and "报告内容未改变" in r.text
     after = _row(db, world.report_id)
@@ -45,12 +47,18 @@ def test_oversized_stream_without_length_is_cut_off(world, browser, db):
 
     def body():
         boundary = b"--xyz\r\n"
+        yield (
+            boundary
+            + b'Content-Disposition: form-data; name="csrf_token"\r\n\r\n'
+            + b.csrf.encode()
+            + b"\r\n"
+        )
         yield boundary + b'Content-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
         for _ in range(60):  # 60 MB in 1 MB pieces, no Content-Length
             sent["n"] += 1
             yield b"1" * (1024 * 1024)
 
-    url = f"/reports/{world.report_id}/upload?csrf_token={b.csrf}"
+    url = f"/reports/{world.report_id}/upload"
     r = b.client.post(url, content=body(), headers={"content-type": "multipart/form-data; boundary=xyz"})
     assert r.status_code == 413 and "文件过大" in r.text
     assert _row(db, world.report_id).draft == before.draft
@@ -59,11 +67,11 @@ def test_oversized_stream_without_length_is_cut_off(world, browser, db):
 def test_binary_file_is_rejected_with_a_message(world, browser, db):
     b = browser("lushaer")
     before = _row(db, world.report_id)
-    url = f"/reports/{world.report_id}/upload?csrf_token={b.csrf}"
+    url = f"/reports/{world.report_id}/upload"
     r = b.client.post(
         url,
         files={"file": ("report.docx", os.urandom(4096), "application/octet-stream")},
-        data={"revision": str(before.draft_revision)},
+        data={"revision": str(before.draft_revision), "csrf_token": b.csrf},
     )
     assert r.status_code == 422
     assert "无法读取文件" in r.text
@@ -132,9 +140,13 @@ def test_expired_session_leads_back_to_the_form_and_saves_nothing(world, browser
 
 def test_upload_fills_the_form_and_shows_errors_at_cells(world, browser):
     b = browser("lushaer")
-    url = f"/reports/{world.report_id}/upload?csrf_token={b.csrf}"
+    url = f"/reports/{world.report_id}/upload"
     with open(LUSHAER, "rb") as fh:
-        r = b.client.post(url, files={"file": ("lushaer_2024.txt", fh, "text/plain")}, data={"revision": "1"})
+        r = b.client.post(
+            url,
+            files={"file": ("lushaer_2024.txt", fh, "text/plain")},
+            data={"revision": "1", "csrf_token": b.csrf},
+        )
     assert r.status_code == 200, r.text[:300]
     assert "已从“lushaer_2024.txt”导入" in r.text
     cell = re.search(r'<td class="cell([^"]*)" data-cell="t4.review.upheld".*?</td>', r.text, re.S)

@@ -1,8 +1,10 @@
 """Uploads read with a running byte count: a 50 MB file is refused before it is buffered.
 
 The Content-Length header is trusted only to refuse early; the stream itself is counted, so a
-client that lies (or sends chunked) is cut off at the limit too.  CSRF for the upload form travels in
-the query string, because the form body is not parsed until we know its size.
+client that lies (or sends chunked) is cut off at the limit too.  The body is read and parsed once per
+request (`multipart_form`, kept on request.state): the CSRF check (workflow.web.security), which runs
+first, reads the form's csrf_token field from it, and the route gets the file from the same parse.
+The token never travels in the URL (where access logs and Referer headers would keep it).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 # Room for the multipart envelope around the file (boundaries, field names, the revision field).
 ENVELOPE = 64 * 1024
@@ -31,9 +33,9 @@ def too_large(limit: int) -> Upload:
     return Upload(error=f"文件过大：上传文件不能超过 {mb:g} MB。报告内容未改变。", status=413)
 
 
-async def read_upload(request: Request, limit: int) -> Upload:
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        return Upload(error="请选择要上传的文件（.docx、.pdf、.txt 或 .html）。", status=422)
+async def _read_multipart(request: Request, limit: int) -> FormData | Upload:
+    if getattr(request, "_form", None) is not None:
+        return await request.form()  # a route with form fields: FastAPI parsed the body already
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + ENVELOPE:
         return too_large(limit)
@@ -45,7 +47,27 @@ async def read_upload(request: Request, limit: int) -> Upload:
             return too_large(limit)
         chunks.append(chunk)
     request._body = b"".join(chunks)  # starlette re-reads the body from here when parsing the form
-    form = await request.form(max_part_size=limit + ENVELOPE)
+    return await request.form(max_part_size=limit + ENVELOPE)
+
+
+async def multipart_form(request: Request, limit: int | None = None) -> FormData | Upload:
+    """The request's multipart form, read with a running byte count and parsed once per request (the
+    CSRF check and the upload route share it); an Upload carrying the refusal when it is too large."""
+    cached: FormData | Upload | None = getattr(request.state, "multipart", None)
+    if cached is None:
+        if limit is None:
+            limit = int(request.app.state.settings.max_upload_bytes)
+        cached = await _read_multipart(request, limit)
+        request.state.multipart = cached
+    return cached
+
+
+async def read_upload(request: Request, limit: int) -> Upload:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return Upload(error="请选择要上传的文件（.docx、.pdf、.txt 或 .html）。", status=422)
+    form = await multipart_form(request, limit)
+    if isinstance(form, Upload):
+        return form
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         return Upload(error="请选择要上传的文件（.docx、.pdf、.txt 或 .html）。", status=422)
