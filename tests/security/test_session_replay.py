@@ -8,6 +8,7 @@ random key and the session row behind it is deleted; idle and absolute limits co
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -15,9 +16,9 @@ from _web_conftest import PASSWORD, Browser, clean_report  # registered by tests
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from workflow.cli import main as cli
 from workflow.clock import FixedClock, now, set_clock
-from workflow.db.models import ReportRow, User, WebSession
-from workflow.services import accounts
+from workflow.db.models import AuditEvent, ReportRow, User, WebSession
 from workflow.web.sessions import SESSION_COOKIE
 
 pytestmark = pytest.mark.both_backends
@@ -152,18 +153,26 @@ def test_a_weak_or_wrong_password_change_is_refused_and_ends_nothing(app, world,
     _served(thief, world)  # nothing changed, nothing ended
 
 
-def test_a_password_changed_outside_the_web_ends_the_sessions(app, world, browser, db):
-    """The command line (another process) changes a password: the web notices at its next read of the
-    session (its cache keeps a session for CACHE_SECONDS; here 0 so the test does not wait)."""
+def test_the_command_line_ends_the_sessions_too(app, world, browser, db, monkeypatch, capsys):
+    """`workflow user passwd` / `disable` (another process) end the sessions: the web notices at its
+    next read of the session (its cache keeps one CACHE_SECONDS; here 0 so the test does not wait)."""
     clerk = browser("lushaer")
     thief = Stolen(app, clerk)
     app.state.users.ttl = 0
-    with db.sessions() as s:
-        ended = accounts.set_password(
-            s, user_id=world.ids["clerk"], password_hash=accounts.hash_password(NEW_PASSWORD), actor_id=None
-        )
-    assert ended == 1
+    monkeypatch.setattr("sys.stdin", io.StringIO("lushaer\n"))
+    assert cli(["user", "passwd", "lushaer", "--stdin"]) == 1  # the policy: not the user name
+    assert "用户名" in capsys.readouterr().err
+    _served(thief, world)
+    monkeypatch.setattr("sys.stdin", io.StringIO(NEW_PASSWORD + "\n"))
+    assert cli(["user", "passwd", "lushaer", "--stdin"]) == 0
+    assert "1 处登录已退出" in capsys.readouterr().out
     _refused(thief, world, db)
+    reviewer = Stolen(app, browser("reviewer"))
+    assert cli(["user", "disable", "reviewer"]) == 0
+    assert reviewer.page(f"/review/{world.report_id}").status_code == 303
+    with db.sessions() as s:
+        events = s.scalars(select(AuditEvent.action).where(AuditEvent.actor_id.is_(None))).all()
+    assert {"password_changed", "admin.user_disable"} <= set(events)
 
 
 def test_cookie_replayed_after_the_admin_disables_the_user_is_refused(app, world, browser, db):

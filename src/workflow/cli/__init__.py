@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "workflow.cli.reminders",
     "workflow.cli.backup",
     "workflow.cli.findings",
+    "workflow.cli.users",
 )
 
 
