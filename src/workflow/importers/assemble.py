@@ -108,6 +108,7 @@ class _Walker:
         self.n = 0  # block counter, for notes
         self.pending: list[str] = []  # cells of a table rendered one cell per line
         self.blank_label: tuple[str, int, list[str]] | None = None  # a row with its label cell blank
+        self.t2_header: list[str] = []  # 表二's last column header as written
 
     # ------------------------------------------------------------ paragraphs
     def para(self, text: str) -> None:
@@ -245,6 +246,8 @@ class _Walker:
                 return
             for i, tid in zip(texts, tokens, strict=True):
                 self._header_cell(cells[i], tid)
+            if self.table == "t2" and L.norm(cells[texts[0]]) == "信息内容":
+                self.t2_header = [cells[i] for i in texts[1:]]  # the column labels as written
             return
         hit = self._find_label(cells, texts)
         if hit is not None:
@@ -343,6 +346,8 @@ class _Walker:
         elif tid == "t2" and key in ("other_services", "procurement"):
             self._marker_2019_row(label)
         self.w.rows.append(RawRow(tid, key, label, cells, self.n))
+        if tid == "t2" and self.t2_header:
+            self.w.column_labels.setdefault(key, self.t2_header)
 
     def _place_blank_label(self, tid: str, key: str) -> None:
         """The row before `key` in the format, when the blank-labelled row came right before it."""

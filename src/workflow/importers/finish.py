@@ -10,6 +10,7 @@ from workflow.domain.formats import FORMATS, TABLE_NAMES, ColumnDef, FormatId, f
 from workflow.domain.model import Cell, Header, Report, Section, Table
 
 from . import header as H
+from . import labels as L
 from .grid import fit
 from .types import ImportNote, ImportResult, RawRow, Walk
 
@@ -164,6 +165,9 @@ def _tables(w: Walk, fmt: FormatId, notes: list[ImportNote]) -> dict[str, Table]
             continue
         table.rows[raw.key] = _row(columns, cells)
         table.labels[raw.key] = raw.label
+        for col, written in zip(columns, w.column_labels.get(raw.key, ()), strict=False):
+            if L.norm(written) != L.norm(col.label):  # a header not as the format writes it: A4 says so
+                table.labels.setdefault("@" + col.key, written)
     return tables
 
 

@@ -51,6 +51,7 @@ class Walk:
     extra: dict[str, list[str]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     t4_labels: dict[str, str] = field(default_factory=dict)
+    column_labels: dict[str, list[str]] = field(default_factory=dict)  # 表二 row key -> its header as written
     markers19: list[str] = field(default_factory=list)
     markers21: int = 0
     notes: list[ImportNote] = field(default_factory=list)

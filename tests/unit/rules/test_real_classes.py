@@ -327,3 +327,16 @@ def test_the_publics_right_of_supervision_is_not_the_supervision_aspect() -> Non
         "坚持主动公开政府信息，办理依申请公开，加强政府信息管理和平台建设，保障群众的知情权、参与权和监督权。",
     )
     assert [f.where.row for f in findings(r, "G3")] == ["监督保障"]
+
+
+def test_column_labels_cut_short_are_misspelt_labels() -> None:
+    # partial/2020_weishan_liangcheng_zhen.txt: 表二's header "本年新 | 本年新 | 对外公开总数量".
+    text = (
+        "两城镇人民政府2020年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第(一)项 | ||||\n"
+        "信息内容 | 本年新 | 本年新 | 对外公开总数量 | |\n规章 | 0 | 0 | 0 | |\n规范性文件 | 0 | 0 | 0 | |\n"
+    )
+    got = [f for f in findings(_report(text), "A4") if f.where.column]
+    assert {f.where.column for f in got} == {"made", "published"}
+    assert all("错字或漏字" in f.message for f in got)
+    whole = text.replace("本年新 | 本年新", "本年新制作数量 | 本年新公开数量")
+    assert [f for f in findings(_report(whole), "A4") if f.where.column] == []
