@@ -133,6 +133,14 @@ def test_a_changed_file_replaces_the_baseline_but_a_report_submitted_in_the_syst
         s.commit()
         items = baselines.import_published(s, [("k.html", to_html(first).encode())], year=2025)
         assert [i.status for i in items] == ["skipped"] and "以系统中的为准" in items[0].reason
+        # A draft someone started in the system is a person's work: not replaced either.
+        typed = drafts.create_report(
+            s, body_id=ids["鲁沙尔镇人民政府"], season_id=row.season_id, actor_id=None, content=first
+        )
+        lushaer = sample_report(rng, year=2024, body_name="鲁沙尔镇人民政府")
+        items = baselines.import_published(s, [("l.txt", to_text(lushaer).encode())], year=2025)
+        assert [i.status for i in items] == ["skipped"] and "已有草稿" in items[0].reason
+        assert s.get(ReportRow, typed).draft_revision == 1
         wrong_year = sample_report(rng, year=2023, body_name="鲁沙尔镇人民政府")
         items = baselines.import_published(s, [("old.txt", to_text(wrong_year).encode())], year=2025)
         assert items[0].status == "unreadable" and "这是2023年度的报告，不是2024年度的" in items[0].reason

@@ -10,7 +10,8 @@ deadlines, so no reminder ever goes out for it.
 
 Parsing is done first, with no transaction open; the matching reads; one transaction stores
 everything.  A second run with the same files changes nothing; a changed file replaces the draft it
-stored before; a report the body submitted in the system is never overwritten.
+stored before; a report the body submitted in the system, or a draft someone wrote or uploaded there,
+is never overwritten.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.db.models import Body, Jurisdiction, ReportRow, Season
+from workflow.db.models import AuditEvent, Body, Jurisdiction, ReportRow, Season
 from workflow.domain.states import DEFAULT_STAGES, ReportState
 from workflow.services import audit
 from workflow.services.lifecycle import transactional
@@ -251,6 +252,13 @@ def store_baselines(
             item.status = SKIPPED
             item.reason = f"{item.body_name}的{year - 1}年度报告已在系统中提交，以系统中的为准，未覆盖"
             continue
+        elif _touched_in_system(session, row.id):
+            item.status = SKIPPED
+            item.reason = (
+                f"{item.body_name}的{year - 1}年度报告在系统中已有草稿（有人填写或上传过），未覆盖；"
+                "如应以发布的版本为准，请在该草稿页面上传此文件"
+            )
+            continue
         elif row.draft == content:
             item.status, item.reason = UNCHANGED, f"→ {label}，与上次导入的相同"
             continue
@@ -267,6 +275,17 @@ def store_baselines(
             year=year - 1,
         )
     return items
+
+
+def _touched_in_system(session: Session, report_id: int) -> bool:
+    """Whether anything but this import wrote the report (created, typed, uploaded): a person's draft
+    is never replaced by a published file."""
+    other = session.scalar(
+        select(AuditEvent.id)
+        .where(AuditEvent.report_id == report_id, AuditEvent.action != "baseline.import")
+        .limit(1)
+    )
+    return other is not None
 
 
 def _season(session: Session, report_year: int, actor_id: int | None) -> Season:
