@@ -72,7 +72,7 @@ def finish(w: Walk, *, body_type: str | None, year: int | None, body_name: str |
             signature=signature,
         ),
         format=fmt,
-        format_markers=list(w.markers19),
+        format_markers=list(w.markers19) if fmt is FormatId.F2019 else [],
         preamble=preamble,
         sections={n: Section(t, "\n".join(w.lines.get(n, []))) for n, t in sorted(w.titles.items())},
         tables=_tables(w, fmt, notes),

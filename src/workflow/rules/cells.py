@@ -490,6 +490,8 @@ def _label_verdict(fmt: FormatId, tid: str, name: str, key: str, written: str) -
     got = normalise_label(written)
     if got == expected or _strip_groups(got) == expected:
         return None
+    if fmt is FormatId.F2021 and key.startswith("@") and got in _COLUMNS_2019_ONLY:
+        return None  # a 2019 试行 header in a 2021 table: A5 names the old template
     alias = _ALIASES.get((fmt, tid, key))
     what = "列名" if key.startswith("@") else "行名"
     label = _label_of(fmt, tid, key)
@@ -563,15 +565,36 @@ def check_format_year(ctx: Context, out: Emitter) -> None:
 
 
 def _pieces_2019(ctx: Context) -> list[str]:
-    """Labels of the 2019 试行 format found in a report read as the 2021 format."""
-    found = list(dict.fromkeys(ctx.report.format_markers))
-    for (tid, key), _ in REPLACED_BY_2019.items():
+    """Labels of the 2019 试行 format found in a report read as the 2021 format: its rows (表二's
+    其他对外管理服务事项 and 政府集中采购, 表三's single （六）其他处理) and its column headers as written.
+    Read from the tables themselves, so a report corrected on the form no longer shows them."""
+    found: list[str] = []
+    for tid, old_rows in _ROWS_2019_ONLY.items():
         table = ctx.report.tables.get(tid)
-        if table is not None and key in table.rows:
-            label = table.labels.get(key, key)
-            if label not in found:
-                found.append(label)
-    return found
+        if table is None or not table.present:
+            continue
+        for key in old_rows:
+            if key in table.rows:
+                found.append(table.labels.get(key) or _label_of(FormatId.F2019, tid, key))
+        for key, written in table.labels.items():
+            if key.startswith("@") and normalise_label(written) in _COLUMNS_2019_ONLY:
+                found.append(written)
+    return list(dict.fromkeys(found))
+
+
+def _only_2019() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    rows: dict[str, tuple[str, ...]] = {}
+    columns: set[str] = set()
+    new, old = FORMATS[FormatId.F2021], FORMATS[FormatId.F2019]
+    for t in old.tables:
+        keys21 = set(new.table(t.id).row_keys)
+        labels21 = {normalise_label(c.label) for r in new.table(t.id).rows for c in r.columns}
+        rows[t.id] = tuple(k for k in t.row_keys if k not in keys21)
+        columns |= {normalise_label(c.label) for r in t.rows for c in r.columns} - labels21
+    return rows, frozenset(columns)
+
+
+_ROWS_2019_ONLY, _COLUMNS_2019_ONLY = _only_2019()
 
 
 RULES: Final[list[Rule]] = [
