@@ -57,6 +57,7 @@ _SPREAD = re.compile(rf"(?<!\S)[{_WIDE}](?: [{_WIDE}]){{2,}}(?!\S)")  # "主 动
 _CJK_SPACE = re.compile(rf"(?<=[{_WIDE}])\s+(?=[{_WIDE}])")
 _SPACED_NUMBER = re.compile(r"^[+\-]?\d(?:[\d.,，．]|\s(?=[\d.,，．]))*$")
 _DIGITS = re.compile(r"\d")
+_CID = re.compile(r"\(cid:\d+\)")
 _CLOSERS = frozenset("，。、；：？！”’）》」』】〕…—,.;:?!)]}%")
 _OPENERS = frozenset("“‘（《「『【〔([{")
 
@@ -110,9 +111,23 @@ def pdf_blocks(data: bytes) -> Iterator[Block]:
         raise ImportFailure(
             "PDF 中没有可读取的文字（可能是扫描件或图片），请上传 Word（.docx）、网页或文本版本。"
         )
+    if _garbled(pages):
+        raise ImportFailure(
+            "PDF 中的文字无法正确提取（字体没有文字编码，常见于部分 WPS 导出的 PDF），"
+            "请上传 Word（.docx）、网页或文本版本，或用其他软件重新导出 PDF。"
+        )
     pages = _drop_running_lines(pages)
     _split_rows(pages)
     yield from _blocks(pages)
+
+
+def _garbled(pages: list[list[_Item]]) -> bool:
+    """Glyphs without a character code come out as "(cid:123)": a tenth of the text or more is not text."""
+    texts = [it.text for items in pages for it in items if isinstance(it, _Line)]
+    texts += [c for items in pages for it in items if isinstance(it, _Table) for r in it.rows for c in r]
+    codes = [m for t in texts for m in _CID.findall(t)]
+    glyphs = sum(len(t) for t in texts) - sum(len(m) - 1 for m in codes)  # "(cid:123)" is one glyph
+    return glyphs > 0 and len(codes) > 0.1 * glyphs
 
 
 def _read(data: bytes) -> list[list[_Item]]:

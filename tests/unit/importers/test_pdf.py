@@ -225,3 +225,13 @@ def _blank_pages(count: int) -> bytes:
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
+
+
+def test_a_pdf_whose_glyphs_have_no_character_codes_says_so() -> None:
+    from workflow.importers.pdf import _garbled, _Line
+
+    def line(text: str) -> _Line:
+        return _Line(text, 0, 100, 100, 110, 10, 0, 800)
+
+    assert _garbled([[line("(cid:12)(cid:845)(cid:77)"), line("2024年")]])
+    assert not _garbled([[line("湖东镇人民政府2024年政府信息公开工作年度报告"), line("(cid:3)")]])
