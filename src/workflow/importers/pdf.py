@@ -5,16 +5,22 @@ the other importers get for free:
 
 * lines are rebuilt from the glyphs' gaps, not from the PDF's space characters alone: justified
   Chinese text spreads glyphs apart ("主 动 公 开") and letter-spaced digits come out as "1 2 3";
-  a space is kept only where the gap is wide for the pair of characters it separates;
+  a space is kept where the author typed one, or where the gap is wider than the line's usual gap;
 * page numbers ("- 3 -", "第3页 共5页", "3/5") and running headers/footers (the same line in the
-  top or bottom margin of several pages) are dropped;
-* lines are joined into paragraphs where a line runs to the right margin and the next one is not
-  indented and is no heading, so a phrase wrapped over two lines is one phrase again;
+  top or bottom margin of several pages, or a line there set smaller than the body text) are dropped;
+* lines are joined into paragraphs where a line runs to the right margin (less the width of what
+  could not stay on it: a number, 开”) and the next one is not indented and is no heading, so a
+  phrase wrapped over two lines is one phrase again; the first line (the title) stands alone;
 * ruled tables come from pdfplumber cell by cell, a merged cell's text once at its origin (blanks
   where it spans, as the .docx importer does); a label wrapped inside a cell is joined back;
 * a table that ends a page and one that starts the next page are one table: header rows repeated
-  on the new page are dropped, and a first row with only text where the previous page's last row
-  has its label (a row split by the page break) is joined onto that row.
+  on the new page are dropped, and a row the page break cut in two is joined again, whether the
+  cut went through its words (LibreOffice) or left its figures, unruled, under the table on the
+  first page and its label on the next (WeasyPrint);
+* a table drawn without lines is read by its column gaps: a line of labels then two figures or
+  more, apart as columns are, is a row;
+* a scan (no text), an encrypted file, a damaged one, one longer than MAX_PAGES, or one whose
+  glyphs carry no character codes is refused with what to upload instead.
 
 Pure: bytes in, blocks out; the caller reads the file.
 """
