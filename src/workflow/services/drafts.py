@@ -190,11 +190,20 @@ def store_import(
     return notes
 
 
+# The longest explanation of a warning, on every way in (the form, the JSON API): set here only.
+EXPLANATION_MAX_CHARS = 5000
+
+
 @transactional
 def explain_warning(
     session: Session, *, report_id: int, finding_key: str, text: str, actor_id: int | None
 ) -> int:
     """Record (or replace) the explanation of one warning; keyed by the stable finding key."""
+    if len(text.strip()) > EXPLANATION_MAX_CHARS:  # the one check, for the form and the API alike
+        raise ServiceError(
+            f"说明不能超过 {EXPLANATION_MAX_CHARS} 字（现有 {len(text.strip())} 字），请删减后再保存。",
+            code=422,
+        )
     report = get_report(session, report_id)
     text = text.strip()
     if not text:

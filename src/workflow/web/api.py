@@ -82,7 +82,8 @@ class Revision(BaseModel):
 
 class ExplanationIn(BaseModel):
     finding_key: str = Field(min_length=1, max_length=200)
-    text: str = Field(min_length=1, max_length=5000)
+    # Checked by drafts.explain_warning (one limit, one message for the form and the API); shown here.
+    text: str = Field(min_length=1, json_schema_extra={"maxLength": drafts.EXPLANATION_MAX_CHARS})
 
 
 class DecisionIn(BaseModel):

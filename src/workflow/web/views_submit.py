@@ -111,6 +111,7 @@ def _form_page(
         "editable": editable,
         "revision": revision,
         "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
+        "explanation_max": drafts.EXPLANATION_MAX_CHARS,
         **extra,
     }
     db.close()  # the connection goes back to the pool before the page is rendered
@@ -231,9 +232,12 @@ def explain(
 ) -> Response:
     try:
         drafts.explain_warning(db, report_id=report.id, finding_key=finding_key, text=text, actor_id=user.id)
-        flash(request, "说明已保存。")
-    except ServiceError as exc:
-        flash(request, exc.message, "error")
+    except ServiceError as exc:  # refused (too long, empty, already submitted): the text stays in its box
+        typed = {finding_key: text}
+        return _form_page(
+            request, db, user, report, status=exc.code, flash=exc.message, flash_kind="error", typed=typed
+        )
+    flash(request, "说明已保存。")
     return redirect(f"/reports/{report.id}/edit#warnings")
 
 
