@@ -150,7 +150,7 @@ def _seed_if_empty(seed_module: Any, settings: Settings) -> list[tuple[str, str,
         if session.scalar(select(func.count()).select_from(User)):
             return list(getattr(seed_module, "DEMO_LOGINS", []))
         begin_write(session)
-        print("导入演示数据…", flush=True)
+        print("导入演示数据（含已公开的 2025 年度报告，需生成 PDF，约需十几秒）…", flush=True)
         seed_module.seed_demo(session, settings.demo_corpus_dir)
         session.commit()
     return list(getattr(seed_module, "DEMO_LOGINS", []))
