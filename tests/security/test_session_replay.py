@@ -153,6 +153,33 @@ def test_a_weak_or_wrong_password_change_is_refused_and_ends_nothing(app, world,
     _served(thief, world)  # nothing changed, nothing ended
 
 
+def test_guessing_the_current_password_is_throttled(app, world, browser, db):
+    """A stolen session cannot try passwords on the account page at argon2 speed: the sign-in
+    throttle's counters apply (the same account from the same address)."""
+    clerk = browser("lushaer")
+    answers = []
+    for guess in range(7):
+        r = clerk.post(
+            "/account/password",
+            {
+                "current_password": f"guess-{guess}",
+                "new_password": NEW_PASSWORD,
+                "confirm_password": NEW_PASSWORD,
+            },
+        )
+        answers.append(r.status_code)
+    assert answers[0] == 422 and answers[-1] == 429, answers
+    right = clerk.post(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+    )
+    assert right.status_code == 429 and "尝试次数过多" in right.text  # not even checked while waiting
+    with db.sessions() as s:
+        assert s.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "password_change_failed")
+        )
+
+
 def test_the_command_line_ends_the_sessions_too(app, world, browser, db, monkeypatch, capsys):
     """`workflow user passwd` / `disable` (another process) end the sessions: the web notices at its
     next read of the session (its cache keeps one CACHE_SECONDS; here 0 so the test does not wait)."""

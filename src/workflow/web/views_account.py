@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 from workflow.clock import now
 from workflow.db.models import Body, Jurisdiction, User
 from workflow.db.session import begin_write
-from workflow.services import accounts
+from workflow.services import accounts, audit, throttle
 from workflow.services import sessions as session_rows
 from workflow.services import tokens as token_rows
 from workflow.services.errors import ServiceError
 from workflow.web import sessions as sessions_web
 from workflow.web.deps import DB, MAX_ID, AdminUser, Id, PageUser, ReadDB
-from workflow.web.security import verify_password
+from workflow.web.security import client_address, verify_password
 from workflow.web.views_common import flash, pop_flash, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -88,12 +88,26 @@ def change_password(
     """A new password ends every session of the user (a stolen cookie included); this browser gets a
     new session so the person who changed it stays signed in."""
     row = db.get(User, user.id)
-    db.commit()
     if row is None:
         raise HTTPException(404, "用户不存在。")
+    # Guessing the current password here is throttled like signing in (the same counters): a stolen
+    # session cannot be used to try passwords at argon2 speed.
+    at, address = now(), client_address(request)
+    policy = throttle.ThrottlePolicy.from_settings(request.app.state.settings)
+    wait = throttle.wait_before_check(db, row.username, address, at, policy)
+    db.commit()
+    if wait:
+        refused = {"current_password": f"尝试次数过多，请稍候 {wait} 秒后再试。"}
+        return _account_page(request, db, user, errors=refused, status=429)
     errors: dict[str, str] = {}
     if not verify_password(row.password_hash, current_password):
-        errors["current_password"] = "当前密码不正确，请重新输入。"
+        begin_write(db)
+        wait = throttle.record_failure(db, row.username, address, at, policy)
+        audit.record(db, "password_change_failed", actor_id=user.id, body_id=user.body_id)
+        db.commit()
+        errors["current_password"] = "当前密码不正确，请重新输入。" + (
+            f"尝试次数过多，请稍候 {wait} 秒后再试。" if wait else ""
+        )
     problems = accounts.password_problems(row.username, new_password)
     if problems:
         errors["new_password"] = "".join(problems)
