@@ -276,6 +276,13 @@ class ReviewComment(Base):
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = _fk("users.id", nullable=True)
     at: Mapped[datetime] = mapped_column(default=now)
+    # A comment on one table cell names it (table id, row key, column key); `section` is then the
+    # table's section.  A reviewer marks a comment resolved once a later version answers it.
+    table_id: Mapped[str | None] = mapped_column(String(20))
+    row_key: Mapped[str | None] = mapped_column(String(60))
+    column_key: Mapped[str | None] = mapped_column(String(60))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = _fk("users.id", nullable=True)
 
 
 class Publication(Base):
