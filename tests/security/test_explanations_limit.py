@@ -97,3 +97,14 @@ def test_the_service_is_the_one_place(world, db):
     with db.sessions() as s:
         n = s.scalar(select(func.count()).select_from(WarningExplanation))
     assert n == 0
+
+
+def test_a_form_field_over_a_megabyte_gets_a_chinese_answer(world, browser, db):
+    """Past 1 MB in one field the form parser itself refuses (before any route): the page says so in
+    the interface's language and what to do next, not in the parser's English."""
+    key = _warning_key(db, world.report_id, world.ids["clerk"])
+    clerk = browser("lushaer")
+    r = clerk.post(f"/reports/{world.report_id}/explain", {"finding_key": key, "text": "说" * 400_000})
+    assert r.status_code == 400
+    assert "提交的内容过长" in r.text and "删减后重新提交" in r.text and "exceeded" not in r.text
+    assert _stored(db, world.report_id) == {}

@@ -231,11 +231,22 @@ async def _busy(request: Request, exc: Exception) -> Response:
     return templates.TemplateResponse(request, "errors/busy.html", ctx, status_code=503, headers=headers)
 
 
+# Starlette refuses a form field over 1 MB (and too many fields or files) with these English messages.
+FORM_LIMIT_MESSAGES = (
+    "Field exceeded maximum size",
+    "Part exceeded maximum size",
+    "Too many fields",
+    "Too many files",
+)
+
+
 def _error_page(request: Request, status: int, message: str) -> Response:
     if status == 404 and message == "Not Found":
         message = "页面不存在。"
     elif status == 405:
         message = "不支持此操作。"
+    elif status == 400 and message.startswith(FORM_LIMIT_MESSAGES):  # Starlette's form parser, in English
+        message = "提交的内容过长（一项超过 1 MB），没有保存。请返回上一页，删减后重新提交。"
     templates = request.app.state.templates
     return templates.TemplateResponse(
         request, "errors/error.html", {"status": status, "message": message}, status_code=status
