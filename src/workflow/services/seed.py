@@ -235,7 +235,7 @@ def _story(code: str, index: int, content: Report) -> list[_Round]:
         submitted = date(2026, 1, 26) if code == RETURNED else date(2026, 1, 28 + index % 2)
     else:
         created = _workday(date(2026, 1, 5) + timedelta(days=index % 4))
-        submitted = _workday(created + timedelta(days=rng.randint(4, 9)))
+        submitted = _workday(created + timedelta(days=rng.randint(4, 16)))
     first = _workday(submitted + timedelta(days=1))
     second = _workday(first + timedelta(days=rng.randint(0, 1)))
     content.header.report_date = submitted
