@@ -193,7 +193,13 @@ def _e4_body(body_name: str, title: str, out: Emitter) -> None:
 def _e4_leftover(y: int, text1: str, out: Emitter) -> None:
     """A year other than Y where the text speaks of "this year": a report copied from another year."""
     # Each paragraph's opening too ("（三）政府信息管理情况 2022年，…共制定规范性文件0件"), not only the first.
-    openings = [_SUBHEAD.sub("", line, count=1)[:200] for line in text1.split("\n")]
+    openings = [text1[:200]]
+    if "\n(" in text1 or "\n（" in text1:
+        openings += [
+            _SUBHEAD.sub("", line, count=1)[:200]
+            for line in text1.split("\n")[1:]
+            if line[:1] in "（(" and "年" in line[:40]
+        ]
     for pattern in (_OPENING_YEAR, _REPORT_HERE):
         texts = openings if pattern is _OPENING_YEAR else [text1]
         m = next(
