@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from workflow import clock as clock_module
 from workflow.cli import main as cli
 from workflow.clock import SHANGHAI, FixedClock, get_clock, set_clock
 from workflow.db.models import AuditEvent, Body, Publication, ReportRow, ReportVersion, Season
@@ -139,3 +140,27 @@ def test_the_demo_comes_with_a_published_past_season(
         )
         s.commit()
         assert _counts(s) == before
+
+
+def test_a_first_start_survives_a_past_season_that_cannot_be_published(
+    db, corpus: Path, sent: outbox.RecordingDispatcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`workflow run` seeds the district and starts even when the PDFs cannot be stored (the first
+    report stays approved: `workflow seed-demo` resumes it later)."""
+    from workflow.cli import run as run_cli
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the published files should go")
+    monkeypatch.setenv("WORKFLOW_STORAGE_DIR", str(blocked))
+    monkeypatch.setenv("WORKFLOW_DEMO_CORPUS_DIR", str(corpus))
+    get_settings.cache_clear()
+    logins = run_cli._seed_if_empty(seed, get_settings())
+    assert [u for u, _p, _r in logins] == ["lushaer", "reviewer", "admin"]
+    with db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Body)) == 15
+        assert s.scalar(select(func.count()).select_from(Publication)) == 0
+        assert s.scalars(select(ReportRow.state).join(Season).where(Season.report_year == 2025)).all() == [
+            "approved"
+        ]
+        s.commit()
+    assert clock_module._override is None  # the demo's clock is gone with the failure

@@ -151,7 +151,11 @@ def _seed_if_empty(seed_module: Any, settings: Settings) -> list[tuple[str, str,
             return list(getattr(seed_module, "DEMO_LOGINS", []))
         begin_write(session)
         print("导入演示数据（含已公开的 2025 年度报告，需生成 PDF，约需十几秒）…", flush=True)
-        seed_module.seed_demo(session, settings.demo_corpus_dir)
+        try:
+            seed_module.seed_demo(session, settings.demo_corpus_dir)
+        except Exception as exc:  # the demo's published season is not worth failing the start for
+            session.rollback()
+            _say(f"演示数据未能全部导入（{exc}）。服务照常启动；可稍后运行 workflow seed-demo 补齐。")
         session.commit()
     return list(getattr(seed_module, "DEMO_LOGINS", []))
 
