@@ -249,3 +249,29 @@ def test_a_draft_stored_before_the_fix_opens_for_everyone(world, browser, db):
     detail = b.get(f"/api/reports/{world.report_id}").json()
     a2 = {(f["where"]["table"], f["where"]["row"]) for f in detail["findings"] if f["rule"] == "A2"}
     assert {("t3", "new"), ("t2", "fees")} <= a2
+
+
+# ---------------------------------------------------------------- numbers in the importers' markup
+
+
+@pytest.mark.parametrize("span", ["²", "①", FIVE_THOUSAND, "-3", "1E+9"])
+def test_odd_digits_in_a_span_attribute_do_not_refuse_the_file(span):
+    from workflow.exporters.docx import to_docx
+    from workflow.exporters.html import to_html
+    from workflow.importers import import_docx, import_html
+
+    report = clean_report()
+    html = to_html(report).replace("<td", f'<td colspan="{span}"', 1)
+    assert import_html(html, year=2024).report.tables["t3"].present
+    docx = to_docx(report)
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "word/document.xml":
+                body = body.replace(b"<w:tcPr>", f'<w:tcPr><w:gridSpan w:val="{span}"/>'.encode(), 1)
+            dst.writestr(info, body)
+    assert import_docx(out.getvalue(), year=2024).report.tables["t3"].present

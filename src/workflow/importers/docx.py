@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from lxml import etree
 
@@ -125,7 +125,7 @@ def _prop_val(el: Any, path: str) -> str | None:
 
 def _span(tc: Any) -> int:
     val = _prop_val(tc, f"{_W}tcPr/{_W}gridSpan")
-    return min(int(val), 64) if val and val.isdigit() and int(val) > 0 else 1
+    return min(int(val), 64) if _small_int(val) and int(val) > 0 else 1
 
 
 def _continues(tc: Any) -> bool:
@@ -135,4 +135,10 @@ def _continues(tc: Any) -> bool:
 
 def _grid_before(tr: Any) -> int:
     val = _prop_val(tr, f"{_W}trPr/{_W}gridBefore")
-    return min(int(val), 64) if val and val.isdigit() else 0
+    return min(int(val), 64) if _small_int(val) else 0
+
+
+def _small_int(val: str | None) -> TypeGuard[str]:
+    """ASCII digits only, and few: "²".isdigit() is true but int("²") fails, and a 5,000-digit
+    attribute would exceed int's limit."""
+    return val is not None and val.isascii() and val.isdigit() and 0 < len(val) <= 6

@@ -198,4 +198,6 @@ def _span(value: str | None) -> int:
     if value is None:
         return 1
     digits = value.strip()
-    return min(int(digits), _MAX_SPAN) if digits.isdigit() and int(digits) > 0 else 1
+    # ASCII digits and few of them: "²".isdigit() is true but int("²") fails.
+    ok = digits.isascii() and digits.isdigit() and len(digits) <= 6
+    return min(int(digits), _MAX_SPAN) if ok and int(digits) > 0 else 1
