@@ -110,6 +110,16 @@ def test_the_child_is_capped_and_its_refusal_is_plain_chinese():
     assert ok.report.header.year == 2024
 
 
+def test_workflow_validate_applies_the_same_zip_checks(tmp_path, capsys):
+    from workflow.cli import main
+
+    for make in (inflating_docx, lying_docx):
+        path = tmp_path / f"{make.__name__}.docx"
+        path.write_bytes(make())
+        assert main(["validate", str(path)]) == 2  # "cannot be read as a report"
+        assert re.search("文件解压后过大|已损坏", capsys.readouterr().err)
+
+
 def test_a_parse_past_its_time_is_killed():
     with pytest.raises(ImportFailure, match="超时"):
         parse_isolated(inflating_docx(15 * 1024 * 1024), "slow.docx", timeout=0.001)
