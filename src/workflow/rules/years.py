@@ -143,7 +143,10 @@ def _e4(ctx: Context, out: Emitter) -> None:
             actual=int(m.group(1)),
         )
     _e4_period(y, period_of(ctx), out)
-    _e4_body(h.body_name, title, out)
+    if h.body_name:
+        _e4_body(h.body_name, title, out)
+    else:
+        out.skip("报告中找不到机关名称（标题、落款和正文都没有），未核对标题中的机关名称")
     _e4_leftover(y, scan(ctx).text(1), out)
 
 

@@ -340,3 +340,11 @@ def test_column_labels_cut_short_are_misspelt_labels() -> None:
     assert all("错字或漏字" in f.message for f in got)
     whole = text.replace("本年新 | 本年新", "本年新制作数量 | 本年新公开数量")
     assert [f for f in findings(_report(whole), "A4") if f.where.column] == []
+
+
+def test_a_body_named_nowhere_is_named_in_not_assessed() -> None:
+    # A page cut from the web with neither title nor 落款 (as partial/2023_yuecheng… before its text).
+    r = _report("一、总体情况\n2023年，我单位主动公开政府信息47条。\n")
+    assert r.header.body_name == ""
+    assert any("机关名称" in reason for reason in skipped(r, "E4"))
+    assert any("机关类型" in reason for reason in skipped(r, "D3"))
