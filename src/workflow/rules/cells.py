@@ -591,7 +591,8 @@ def _only_2019() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
         labels21 = {normalise_label(c.label) for r in new.table(t.id).rows for c in r.columns}
         rows[t.id] = tuple(k for k in t.row_keys if k not in keys21)
         columns |= {normalise_label(c.label) for r in t.rows for c in r.columns} - labels21
-    return rows, frozenset(columns)
+    # "处理决定数量" is also the 2021 "本年处理决定数量" shortened: an alias (A4), not the old template.
+    return rows, frozenset(columns - {normalise_label("处理决定数量")})
 
 
 _ROWS_2019_ONLY, _COLUMNS_2019_ONLY = _only_2019()

@@ -35,6 +35,7 @@ _FORWARD_WORDS: Final = r"(?:结转|顺延|转入)(?:至|到)?下一?年度?"
 _RECEIVED_ALL: Final = (
     r"收办|共收办|(?:新收|收到|受理)(?:的|政府信息公开)?(?:申请)?(?:及|和|与|加|连同)上年结转(?:的)?(?:申请)?"
 )
+_REST_ACCOUNTED: Final = re.compile(r"撤回|其余|另有|剩余|尚在办理|正在办理|未办结")
 _OPEN_AND_PARTIAL: Final = r"(?:予以公开|同意公开|公开)(?:及|和|与|或|以及|并)部分公开"
 _NOTHING_RECEIVED: Final = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收)[^，。；\n]{0,15}?申请|无依申请")
 
@@ -248,8 +249,10 @@ def _f4(ctx: Context, out: Emitter) -> None:
     if new is None or handled is None:
         return
     if carried is None:
-        # 上年结转 not stated: it is at least 0, so what was received cannot exceed handled + forwarded.
-        if new > handled + forward:
+        # 上年结转 not stated: it is at least 0, so what was received cannot exceed handled + forwarded —
+        # unless the text accounts for the rest otherwise (withdrawn, still in hand).
+        sc = scan(ctx)
+        if new > handled + forward and not any(_REST_ACCOUNTED.search(sc.text(n)) for n in SECTIONS):
             out.add(
                 Locator(found.section if found else 1, row="文字勾稽"),
                 f"文字中收到{new}件，而办结{handled}件加结转下年度{forward}件只有{handled + forward}件，"

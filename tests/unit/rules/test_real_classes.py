@@ -348,3 +348,12 @@ def test_a_body_named_nowhere_is_named_in_not_assessed() -> None:
     assert r.header.body_name == ""
     assert any("机关名称" in reason for reason in skipped(r, "E4"))
     assert any("机关类型" in reason for reason in skipped(r, "D3"))
+
+
+def test_received_beyond_handled_is_not_judged_where_the_text_accounts_for_the_rest() -> None:
+    text = (
+        "嘉兴市市场监督管理局2022年度政府信息公开工作年度报告\n一、总体情况\n"
+        "(二)依申请公开情况。2022年受理政府信息依申请公开11件,申请办结数8件,结转下一年办理1件,"
+        "其余2件申请人撤回申请。\n"
+    )
+    assert findings(_report(text), "F4") == []
