@@ -57,7 +57,7 @@ def _assert_inert(data: bytes, expected: tuple[str, ...]) -> None:
 def test_the_helper():
     for text in ATTACKS:
         assert is_risky(text) and inert(text) == "'" + text
-    for safe in ("鲁沙尔镇人民政府", "0", "-5", "+1.5", "12.30", "", "A=1", "—"):
+    for safe in ("鲁沙尔镇人民政府", "0", "-5", "+1.5", "12.30", "", "A=1", "—", "-", "--"):
         assert inert(safe) == safe
     assert inert(-5) == -5 and inert(3.5) == 3.5
 

@@ -9,7 +9,7 @@ xlsx and CSV the application writes goes through this module:
 - CSV: `inert` prefixes a risky string with a single quote (OWASP's advice); the reader sees it as text.
 
 Numbers stay numbers: ints, Decimals and floats are passed through, and so is a string that is just a
-number ("-5", "+1.5"), which no spreadsheet evaluates as a formula.
+number ("-5", "+1.5") or a blank marker ("-", "--"), which no spreadsheet evaluates as a formula.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from collections.abc import Iterable
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+# A plain number, or the reports' blank markers "-" / "--": nothing a spreadsheet could run.
+_HARMLESS = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?|-{1,2}")
 
 
 def is_risky(text: str) -> bool:
     """Would a spreadsheet take this text for a formula (or a DDE call)?"""
-    return text.startswith(FORMULA_STARTS) and _PLAIN_NUMBER.fullmatch(text) is None
+    return text.startswith(FORMULA_STARTS) and _HARMLESS.fullmatch(text) is None
 
 
 def inert(value: Any) -> Any:
