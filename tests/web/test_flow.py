@@ -76,6 +76,19 @@ def test_bulk_approve_several_clean_reports(world, browser, db):
             "pick": [f"{world.report_id}:{v1}", f"{world.other_report_id}:{v2}", f"{world.far_report_id}:1"],
         },
     )
+    # A confirmation page lists what was picked (the far report is not theirs) and changes nothing.
+    assert r.status_code == 200 and "确认通过这 2 份报告" in r.text and "不在您的审核范围内" in r.text
+    assert _state(db, world.report_id) == "in_review"
+    with db.sessions() as s:
+        assert s.get(ReportRow, world.report_id).review_stage == 0
+    r = reviewer.client.post(
+        "/review/bulk-approve",
+        data={
+            "csrf_token": reviewer.csrf,
+            "confirm": "1",
+            "pick": [f"{world.report_id}:{v1}", f"{world.other_report_id}:{v2}", f"{world.far_report_id}:1"],
+        },
+    )
     assert r.status_code == 303
     page = reviewer.get("/review")
     assert "已通过 2 份报告" in page.text and "未通过" in page.text  # the far report is not theirs

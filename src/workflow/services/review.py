@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workflow.clock import now
 from workflow.db.models import (
     Body,
     Notification,
@@ -17,9 +19,9 @@ from workflow.db.models import (
     ReviewDecision,
     User,
 )
-from workflow.domain.formats import SECTION_NUMERALS
+from workflow.domain.formats import FORMATS, SECTION_NUMERALS, FormatId, ReportFormat
 from workflow.domain.states import ReportEvent, ReportState, approval_event, stage_label
-from workflow.services import contests
+from workflow.services import audit, contests
 from workflow.services.checks import is_stale, recheck_if_stale
 from workflow.services.errors import (
     AlreadyDecided,
@@ -42,6 +44,19 @@ from workflow.services.lifecycle import (
 from workflow.services.outbox import enqueue_after_commit
 
 DECISIONS = ("approve", "return")
+COMMENT_MAX_CHARS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class CellComment:
+    """A reviewer's comment on one table cell: the table id, row key and column key of the format."""
+
+    table_id: str
+    row_key: str
+    column_key: str
+    text: str
+
+
 _DECIDED_STATES = {ReportState.APPROVED, ReportState.RETURNED, ReportState.PUBLISHED}
 
 
@@ -55,8 +70,12 @@ def decide(
     reason_codes: Iterable[str] = (),
     comments: Mapping[int | None, str] | None = None,
     expected_stage: int | None = None,
+    cell_comments: Iterable[CellComment] = (),
 ) -> str:
     """Approve or return the version the reviewer looked at; returns the new state.
+
+    `comments` are per section (None for the whole report); `cell_comments` name a table cell of the
+    version's format (a cell the format does not have is refused).  Both are kept across rounds.
 
     An approval on a run made under an older rule catalog starts a re-check (committed) and is refused
     with StateConflict: the reviewer decides again once the report is back in review.
@@ -75,6 +94,7 @@ def decide(
             expected_stage=expected_stage,
             reason_codes=list(reason_codes),
             comments=dict(comments or {}),
+            cell_comments=list(cell_comments),
         )
     except AlreadyDecided as exc:
         raise _who_decided(session, report_id, reviewer_id, exc) from None
@@ -98,6 +118,7 @@ def _decide(
     expected_stage: int | None,
     reason_codes: list[str],
     comments: dict[int | None, str],
+    cell_comments: list[CellComment],
 ) -> str:
     if decision not in DECISIONS:
         raise ServiceError("审核决定只能是“通过”或“退回”", code=400)
@@ -110,14 +131,15 @@ def _decide(
     stage = stages[stage_index]
     _check_reviewer(session, reviewer, report, stage)
     comments = _clean_comments(comments)
-    if decision == "return" and not (comments or reason_codes):
+    version = get_version(session, report.id, expected_version)
+    cells = _clean_cell_comments(_version_format(version.content), cell_comments)
+    if decision == "return" and not (comments or cells or reason_codes):
         raise ServiceError("退回时请填写退回理由或修改意见", code=422)
     if decision == "approve" and is_stale(session, report):
         raise _NeedsRecheck()
     event = approval_event(stages, stage_index) if decision == "approve" else ReportEvent.RETURN
     if decision == "approve":
         _check_contests(session, report.id, final=event == ReportEvent.APPROVE)
-    version = get_version(session, report.id, expected_version)
     # A returned report starts again at the first stage; approvals move one stage on.
     next_stage = {ReportEvent.APPROVE_STAGE: stage_index + 1, ReportEvent.RETURN: 0}.get(event, stage_index)
     target = transition(
@@ -137,6 +159,19 @@ def _decide(
         session.add(
             ReviewComment(
                 report_id=report.id, version_id=version.id, section=section, text=text, author_id=reviewer.id
+            )
+        )
+    for section, c in cells:
+        session.add(
+            ReviewComment(
+                report_id=report.id,
+                version_id=version.id,
+                section=section,
+                text=c.text,
+                author_id=reviewer.id,
+                table_id=c.table_id,
+                row_key=c.row_key,
+                column_key=c.column_key,
             )
         )
     _notify_body(session, report, event, stage)
@@ -220,8 +255,68 @@ def _clean_comments(comments: dict[int | None, str]) -> dict[int | None, str]:
         if section is not None and section not in SECTION_NUMERALS:
             raise ServiceError(f"没有第 {section} 部分，意见只能针对第一至第六部分", code=422)
         if text and text.strip():
+            if len(text.strip()) > COMMENT_MAX_CHARS:
+                raise ServiceError(f"每条意见最多 {COMMENT_MAX_CHARS} 字，请精简后再提交", code=422)
             out[section] = text.strip()
     return out
+
+
+def _version_format(content: Mapping[str, object]) -> ReportFormat:
+    """The format of a stored version (read as Report.from_dict reads it)."""
+    return FORMATS[FormatId(str(content.get("format", "2021")))]
+
+
+def _clean_cell_comments(spec: ReportFormat, items: list[CellComment]) -> list[tuple[int, CellComment]]:
+    """(section, comment) for each non-empty comment on a cell the version's format has."""
+    out: list[tuple[int, CellComment]] = []
+    for c in items:
+        text = c.text.strip()
+        if not text:
+            continue
+        if len(text) > COMMENT_MAX_CHARS:
+            raise ServiceError(f"每条意见最多 {COMMENT_MAX_CHARS} 字，请精简后再提交", code=422)
+        try:
+            table = spec.table(c.table_id)
+            row = table.row(c.row_key)
+        except KeyError:
+            raise ServiceError(
+                "意见所指的单元格在本报告的表格中不存在，请在表格中重新选择", code=422
+            ) from None
+        if c.column_key not in {col.key for col in row.columns}:
+            raise ServiceError("意见所指的单元格在本报告的表格中不存在，请在表格中重新选择", code=422)
+        out.append((table.section, CellComment(c.table_id, c.row_key, c.column_key, text)))
+    return out
+
+
+@transactional
+def resolve_comment(session: Session, *, comment_id: int, actor_id: int, resolved: bool = True) -> bool:
+    """A reviewer marks a comment resolved (answered by a later version) or open again.
+
+    Returns the comment's resolved state; marking it the way it already is changes nothing.
+    """
+    comment = session.get(ReviewComment, comment_id)
+    if comment is None:
+        raise NotFound("找不到这条审核意见，请刷新页面")
+    report = get_report(session, comment.report_id)
+    actor = get_user(session, actor_id)
+    if actor is None or not actor.is_active or actor.role not in ("reviewer", "admin"):
+        raise PermissionDenied("只有审核人可以标记审核意见")
+    if actor.role != "admin":
+        body = session.get(Body, report.body_id)
+        assert body is not None
+        if actor.jurisdiction_id != body.jurisdiction_id:
+            raise PermissionDenied("该报告不属于您负责审核的辖区")
+    if (comment.resolved_at is not None) == resolved:
+        return resolved
+    comment.resolved_at, comment.resolved_by_id = (now(), actor.id) if resolved else (None, None)
+    audit.record(
+        session,
+        "report.resolve_comment" if resolved else "report.reopen_comment",
+        actor_id=actor.id,
+        report_id=report.id,
+        comment=comment.id,
+    )
+    return resolved
 
 
 def _record_decision(

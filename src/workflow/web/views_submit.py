@@ -13,7 +13,7 @@ from workflow.domain.formats import FORMATS
 from workflow.domain.model import Report
 from workflow.services import drafts, review, submission
 from workflow.services.errors import AlreadySubmitted, ReportExists, ServiceError, StaleVersion
-from workflow.web import data, findings, forms, pagedata
+from workflow.web import data, findings, forms, pagedata, review_notes
 from workflow.web.contest_data import contest_views
 from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, ReadDB, SubmitterUser, WriteReport, report_for
 from workflow.web.fragments import tables_html
@@ -112,6 +112,7 @@ def _form_page(
         "revision": revision,
         "max_upload_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
         "explanation_max": drafts.EXPLANATION_MAX_CHARS,
+        "notes": review_notes.load(db, report.id, FORMATS[draft.format]),  # reviewers' comments in place
         **extra,
     }
     db.close()  # the connection goes back to the pool before the page is rendered
@@ -295,6 +296,7 @@ def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> 
         "report": report,
         "versions": pagedata.version_numbers(memo, db, report),
         "contests": contest_views(db, report.id),
+        "notes": review_notes.load(db, report.id, s.content.spec),
     }
     db.close()  # the connection goes back to the pool before the page is rendered
     return render(request, "submit/status.html", ctx)
