@@ -42,6 +42,8 @@ ACTION_LABELS: dict[str, str] = {
     "report.withdraw_contest": "撤回异议",
     "report.accept_contest": "接受异议",
     "report.reject_contest": "驳回异议",
+    "report.resolve_comment": "审核意见标为已解决",
+    "report.reopen_comment": "审核意见重新打开",
     **{f"report.{event.value}": f"报告{label}" for event, label in EVENT_LABELS.items()},
     "publication.rerender": "重新生成公开文件",
     "login": "登录",
@@ -63,6 +65,8 @@ ACTION_LABELS: dict[str, str] = {
     "admin.deadline_set": "设置截止日期",
     "admin.extension": "批准延期",
     "admin.holidays_save": "保存节假日表",
+    "admin.retry_stuck": "重试卡住的检查或公开",
+    "admin.retry_stuck": "重试卡住的检查或公开",
     "admin.throttle_lift": "解除登录限制",
     "seed.demo": "导入演示数据",
 }
