@@ -66,7 +66,6 @@ ACTION_LABELS: dict[str, str] = {
     "admin.extension": "批准延期",
     "admin.holidays_save": "保存节假日表",
     "admin.retry_stuck": "重试卡住的检查或公开",
-    "admin.retry_stuck": "重试卡住的检查或公开",
     "admin.throttle_lift": "解除登录限制",
     "seed.demo": "导入演示数据",
 }
