@@ -100,12 +100,15 @@ def test_a_lying_central_directory_is_caught_while_inflating():
 
 
 def test_the_child_is_capped_and_its_refusal_is_plain_chinese():
-    # Within every zip limit, but more than a 64 MB address space holds: the child's MemoryError
-    # (or libxml2's failed allocation) is a refusal in words; the parent and the forkserver go on.
-    rows = b"".join(b"<w:p><w:r><w:t>%d</w:t></w:r></w:p>" % i for i in range(50_000))
+    # 15 MB of XML passes every zip check (ratio about 10), but its tree cannot fit in a 64 MB address
+    # space: the child's MemoryError, libxml2's failed allocation or the child's death is a refusal in
+    # words, and the parent and the forkserver go on.
+    rows = b"".join(b"<w:p><w:r><w:t>%d</w:t></w:r></w:p>" % i for i in range(380_000))
     xml = f'<w:document xmlns:w="{W}"><w:body>'.encode() + rows + b"</w:body></w:document>"
-    with pytest.raises(ImportFailure, match="内存限制|已损坏"):
-        parse_isolated(_docx(xml), "heavy.docx", memory_limit=64 * 1024 * 1024)
+    assert 14 * 1024 * 1024 < len(xml) < 16 * 1024 * 1024
+    heavy = _docx(xml)
+    with pytest.raises(ImportFailure, match="内存限制|已损坏|过大"):
+        parse_isolated(heavy, "heavy.docx", memory_limit=64 * 1024 * 1024)
     ok = parse_isolated((CORPUS / "lushaer_2024.txt").read_bytes(), "lushaer_2024.txt", year=2024)
     assert ok.report.header.year == 2024
 
