@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Workers and the sweeper
     sweeper_period_seconds: float = 30.0
     stuck_after_seconds: float = 60.0
+    # The office's dashboard flags a report checking, or approved and not yet published, for longer than
+    # this (minutes), with a 重试 button that re-enqueues its work as the sweeper would.
+    dashboard_stuck_after_minutes: float = Field(10.0, gt=0)
     worker_concurrency: int = 2
     # The worker runs at this CPU niceness (0–19; 0 = as the web): pages first, checks and PDFs after.
     worker_nice: int = Field(10, ge=0, le=19)

@@ -115,7 +115,8 @@ def test_county_government_is_not_overdue_on_1_february(db) -> None:
         assert government.body_type == "county_government"
         feb1 = {r.body.id: r for r in season_status(s, season, date(YEAR + 1, 2, 1))}
         assert feb1[government.id].status == "not_started"
+        assert feb1[government.id].overdue == ""
         assert feb1[government.id].due == date(YEAR + 1, 3, 31)
-        assert feb1[department.id].status == "late"  # a department's report was due on 31 January
+        assert feb1[department.id].overdue == "late"  # a department's report was due on 31 January
         apr1 = {r.body.id: r for r in season_status(s, season, date(YEAR + 1, 4, 1))}
-        assert apr1[government.id].status == "late"
+        assert apr1[government.id].overdue == "late"

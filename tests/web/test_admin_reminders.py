@@ -58,9 +58,9 @@ def test_saving_a_year_with_a_malformed_date_changes_nothing(db, world, holiday_
             "confirmed": "1",
         },
     )
-    assert r.status_code == 303
-    page = admin.get(r.headers["location"])
-    assert "未保存" in page.text and "第 2 行" in page.text
+    assert r.status_code == 422  # the page again, with the reason and everything typed kept
+    assert "未保存" in r.text and "第 2 行" in r.text and "没有这一天" in r.text
+    assert "2027-02-06 春节\n2027-02-30" in r.text
     assert holiday_file.read_bytes() == before
 
     r = admin.post(

@@ -76,6 +76,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     # district office
     ("GET", "/admin"): ADMIN_ONLY,
     ("GET", "/admin/status.xlsx"): ADMIN_ONLY,
+    ("POST", "/admin/reports/{report_id}/retry"): ADMIN_ONLY,
     ("GET", "/admin/bodies"): ADMIN_ONLY,
     ("POST", "/admin/bodies"): ADMIN_ONLY,
     ("POST", "/admin/users"): ADMIN_ONLY,

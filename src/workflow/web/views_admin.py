@@ -3,7 +3,7 @@ sign-in throttles."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow.clock import now
-from workflow.db.models import Body, Extension, Jurisdiction, Season, SeasonDeadline, User
+from workflow.db.models import Body, Extension, Jurisdiction, ReportRow, Season, SeasonDeadline, User
 from workflow.db.session import begin_write
 from workflow.domain.bodies import BodyType, infer_body_type
-from workflow.services import audit, throttle
+from workflow.services import audit, stuck, throttle
 from workflow.services.accounts import password_problems
+from workflow.services.errors import NotFound
 from workflow.web import dashboard
 from workflow.web.deps import DB, MAX_ID, AdminUser, Id, ReadDB
 from workflow.web.security import hash_password
@@ -39,6 +40,10 @@ def pick_season(db: Session, year: int | None) -> Season:
     return season
 
 
+def stuck_after(request: Request) -> timedelta:
+    return timedelta(minutes=request.app.state.settings.dashboard_stuck_after_minutes)
+
+
 @router.get("/admin")
 def dashboard_page(
     request: Request,
@@ -52,7 +57,9 @@ def dashboard_page(
     season = next((s for s in seasons if year is None or s.report_year == year), None)
     if season is None:
         raise HTTPException(404, NO_SEASON)
-    view = request.app.state.status_cache.view(db, season, now().date())
+    threshold = stuck_after(request)
+    view = request.app.state.status_cache.view(db, season, now().date(), stuck_after=threshold)
+    status = status if status in dashboard.FILTER_LABELS else ""
     rows, rows_html = view.page(status, page, PAGE_SIZE)
     shown = len(view.chosen(status))
     ctx = {
@@ -64,32 +71,57 @@ def dashboard_page(
         "page": page,
         "pages": max(1, -(-shown // PAGE_SIZE)),
         "shown": shown,
+        "total": len(view.rows),
         "counts": view.counts,
         "chart": view.chart,
-        "labels": dashboard.STATUS_LABELS,
+        "statuses": dashboard.STATUSES,
+        "flags": dashboard.FLAGS,
+        "labels": dashboard.FILTER_LABELS,
+        "stuck": view.stuck,
+        "stuck_labels": stuck.LABELS,
+        "stuck_minutes": round(threshold.total_seconds() / 60),
+        "type_label": dashboard.body_type_label,
     }
     db.close()  # the connection goes back to the pool before the page is rendered
     return render(request, "admin/dashboard.html", ctx)
 
 
+@router.post("/admin/reports/{report_id}/retry")
+def retry_stuck(request: Request, report_id: Id, user: AdminUser, db: DB) -> Response:
+    """Send a stuck report's check or publication again (the sweeper's task, through the outbox)."""
+    try:
+        done = stuck.retry(db, report_id=report_id, stuck_after=stuck_after(request), actor_id=user.id)
+    except NotFound:
+        flash(request, "没有找到这份报告（可能已被删除），请刷新总览后再看。", "error")
+        return redirect("/admin#stuck")
+    request.app.state.status_cache.forget()  # the next view shows the effect at once
+    flash(request, done.message, "ok" if done.kind else "error")
+    year = db.scalar(select(Season.report_year).join(ReportRow).where(ReportRow.id == report_id))
+    return redirect(f"/admin?year={year}#stuck")
+
+
 @router.get("/admin/status.xlsx")
-def status_xlsx(user: AdminUser, db: DB, year: int | None = None) -> Response:
+def status_xlsx(request: Request, user: AdminUser, db: DB, year: int | None = None) -> Response:
     season = pick_season(db, year)
-    rows = dashboard.season_status(db, season, now().date())
+    today = now().date()
+    rows = dashboard.season_status(db, season, today, stuck_after=stuck_after(request))
+    details = dashboard.season_details(db, season)
     filename = f"status-{season.report_year}.xlsx"
     return Response(
-        dashboard.xlsx(rows, season),
+        dashboard.xlsx(rows, season, details, today),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
 def _bodies_context(db: Session) -> dict[str, object]:
+    jurisdictions = list(db.scalars(select(Jurisdiction).order_by(Jurisdiction.name)))
     return {
         "bodies": list(db.scalars(select(Body).order_by(Body.code).limit(500))),
         "body_total": db.scalar(select(func.count(Body.id))),
         "users": list(db.scalars(select(User).order_by(User.username).limit(500))),
-        "jurisdictions": list(db.scalars(select(Jurisdiction).order_by(Jurisdiction.name))),
+        "jurisdictions": jurisdictions,
+        "jurisdiction_names": {j.id: j.name for j in jurisdictions},
         "body_types": list(BodyType),
         "user_form": {},
         "user_errors": {},

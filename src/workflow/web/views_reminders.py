@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -12,7 +12,9 @@ from sqlalchemy import select
 from workflow import holidays
 from workflow.db.models import Body
 from workflow.db.session import begin_write
+from workflow.domain import reminder_names
 from workflow.domain.calendar import HolidayYear, describe_day
+from workflow.domain.dates import FORMAT_HINT, parse_lines
 from workflow.domain.reminders import AUDIENCE_LABELS, CHANNEL_LABELS
 from workflow.services import audit
 from workflow.services import reminders as svc
@@ -47,8 +49,27 @@ def reminders_page(
         "audience_labels": AUDIENCE_LABELS,
         "channel_labels": CHANNEL_LABELS,
         "describe_day": describe_day,
+        "name_step": reminder_names.name_step,
+        "name_reminder": reminder_names.name_reminder,
+        "channel_name": reminder_names.channel_name,
+        "status_words": reminder_names.STATUS_WORDS,
     }
     return render(request, "admin/reminders.html", ctx)
+
+
+def _holidays_context(db: DB, year: int | None) -> dict[str, object]:
+    table = holidays.read_table()
+    chosen = table.get(year) if year else None
+    return {
+        "years": [table[y] for y in sorted(table, reverse=True)],
+        "warnings": svc.calendar_warnings(db, as_of=svc.today()),
+        "year": year or "",
+        "holidays_text": _lines(chosen.holidays, chosen) if chosen else "",
+        "workdays_text": _lines(chosen.workdays, chosen) if chosen else "",
+        "confirmed": chosen.confirmed if chosen else True,
+        "error": "",
+        "format_hint": FORMAT_HINT,
+    }
 
 
 @router.get("/admin/holidays")
@@ -58,17 +79,7 @@ def holidays_page(
     db: DB,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Response:
-    table = holidays.read_table()
-    chosen = table.get(year) if year else None
-    ctx = {
-        "years": [table[y] for y in sorted(table, reverse=True)],
-        "warnings": svc.calendar_warnings(db, as_of=svc.today()),
-        "year": year or "",
-        "holidays_text": _lines(chosen.holidays, chosen) if chosen else "",
-        "workdays_text": _lines(chosen.workdays, chosen) if chosen else "",
-        "confirmed": chosen.confirmed if chosen else True,
-    }
-    return render(request, "admin/holidays.html", ctx)
+    return render(request, "admin/holidays.html", _holidays_context(db, year))
 
 
 @router.post("/admin/holidays")
@@ -76,54 +87,72 @@ def save_holidays(
     request: Request,
     user: AdminUser,
     db: DB,
-    year: Annotated[int, Form(ge=2000, le=2100)],
+    year: Annotated[str, Form(max_length=20)] = "",
     holiday_dates: Lines = "",
     workday_dates: Lines = "",
     confirmed: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     try:
-        off, off_names = parse_dates(holiday_dates, "节假日")
-        on, on_names = parse_dates(workday_dates, "调休上班日")
+        number = _year(year)
+        off, off_names = parse_dates(holiday_dates, number, "节假日")
+        on, on_names = parse_dates(workday_dates, number, "调休上班日")
         entry = HolidayYear(
-            year, frozenset(off), frozenset(on), {**off_names, **on_names}, confirmed=bool(confirmed)
+            number, frozenset(off), frozenset(on), {**off_names, **on_names}, confirmed=bool(confirmed)
         )
-    except ValueError as exc:  # nothing is written: the form comes back with the reason
-        flash(request, f"未保存：{exc}", "error")
-        return redirect(f"/admin/holidays?year={year}")
+    except ValueError as exc:  # nothing is written: the form comes back as typed, with the reason
+        ctx = _holidays_context(db, None) | {
+            "year": year,
+            "holidays_text": holiday_dates,
+            "workdays_text": workday_dates,
+            "confirmed": bool(confirmed),
+            "error": f"未保存：{exc}",
+        }
+        return render(request, "admin/holidays.html", ctx, status=422)
     holidays.save_year(entry)
     begin_write(db)
     audit.record(
         db,
         "admin.holidays_save",
         actor_id=user.id,
-        year=year,
+        year=number,
         holidays=len(entry.holidays),
         workdays=len(entry.workdays),
         confirmed=entry.confirmed,
     )
     db.commit()
-    flash(request, f"已保存 {year} 年节假日表：节假日 {len(off)} 天，调休上班日 {len(on)} 天。")
-    return redirect(f"/admin/holidays?year={year}")
+    flash(request, f"已保存 {number} 年节假日表：节假日 {len(off)} 天，调休上班日 {len(on)} 天。")
+    return redirect(f"/admin/holidays?year={number}")
 
 
-def parse_dates(text: str, what: str) -> tuple[set[date], dict[date, str]]:
-    """One date per line, "2027-02-06" or "2027-02-06 春节"; blank lines are skipped."""
+def _year(text: str) -> int:
+    digits = text.strip().removesuffix("年").strip()
+    if not digits.isdigit() or not 2000 <= int(digits) <= 2100:
+        raise ValueError(f"年份“{text.strip()[:20]}”不对，请填写四位数的年份，如 2027。")
+    return int(digits)
+
+
+def parse_dates(text: str, year: int, what: str) -> tuple[set[date], dict[date, str]]:
+    """Each line a date or a range of dates of `year`, optionally named ("2月6日至12日 春节");
+    a range is saved as each of its days.  Blank lines are skipped."""
     days: set[date] = set()
     names: dict[date, str] = {}
-    for n, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        head, _, name = line.partition(" ")
-        try:
-            day = date.fromisoformat(head.strip())
-        except ValueError:
-            raise ValueError(f"{what}第 {n} 行“{line[:40]}”不是 YYYY-MM-DD 格式的日期") from None
-        days.add(day)
-        if name.strip():
-            names[day] = name.strip()[:40]
+    for line in parse_lines(text, year, what):
+        for day in line.days:
+            days.add(day)
+            if line.name:
+                names[day] = line.name
     return days, names
 
 
 def _lines(days: frozenset[date], year: HolidayYear) -> str:
-    return "\n".join(f"{d.isoformat()} {year.names.get(d, '')}".rstrip() for d in sorted(days))
+    """One line per run of consecutive days with the same name: "2027-02-06至2027-02-12 春节"."""
+    runs: list[tuple[date, date, str]] = []
+    for d in sorted(days):
+        name = year.names.get(d, "")
+        if runs and runs[-1][2] == name and runs[-1][1] + timedelta(days=1) == d:
+            runs[-1] = (runs[-1][0], d, name)
+        else:
+            runs.append((d, d, name))
+    return "\n".join(
+        f"{a.isoformat()}{'' if a == b else '至' + b.isoformat()} {name}".rstrip() for a, b, name in runs
+    )
