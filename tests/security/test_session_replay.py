@@ -153,9 +153,10 @@ def test_a_weak_or_wrong_password_change_is_refused_and_ends_nothing(app, world,
     _served(thief, world)  # nothing changed, nothing ended
 
 
-def test_guessing_the_current_password_is_throttled(app, world, browser, db):
+def test_guessing_the_current_password_is_throttled(app, world, browser, db, clock):
     """A stolen session cannot try passwords on the account page at argon2 speed: the sign-in
-    throttle's counters apply (the same account from the same address)."""
+    throttle's counters apply (the same account from the same address).  The clock stands still, so
+    a wait cannot run out between two requests of a slow machine."""
     clerk = browser("lushaer")
     answers = []
     for guess in range(7):
