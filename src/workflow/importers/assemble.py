@@ -109,14 +109,17 @@ class _Walker:
         self.pending: list[str] = []  # cells of a table rendered one cell per line
         self.blank_label: tuple[str, int, list[str]] | None = None  # a row with its label cell blank
         self.t2_header: list[str] = []  # 表二's last column header as written
+        self.comment = False  # inside a block of annotation lines
 
     # ------------------------------------------------------------ paragraphs
     def para(self, text: str) -> None:
         if not text:
             return
         w = self.w
-        if _COMMENT.match(text):
-            return  # an annotation line ("# source: …"), not the report's text
+        if _COMMENT.match(text) or (self.comment and text.startswith("#")):
+            self.comment = True  # an annotation ("# source: …") and the "#" lines that continue it
+            return
+        self.comment = False
         if len(text) > 120 and self.section == 0:
             parts = _inline_headings(text)
             if len(parts) > 1:  # a report pasted as one paragraph: its section titles inside it

@@ -357,3 +357,12 @@ def test_received_beyond_handled_is_not_judged_where_the_text_accounts_for_the_r
         "其余2件申请人撤回申请。\n"
     )
     assert findings(_report(text), "F4") == []
+
+
+def test_annotation_lines_are_not_report_text() -> None:
+    # ../shared/corpus/partial/*.txt end with "# notes …" blocks whose later lines carry Chinese.
+    text = "大庙乡2024年政府信息公开工作年度报告\n一、总体情况\n2024年，我乡公开信息18条。\n# notes (warning): x\n#   现行有效 18\n"
+    r = _report(text)
+    assert "现行有效" not in r.section_text(1)
+    assert findings(r, "G10") == []
+    assert findings(_report(text.replace("\n一、", "\n## 一、")), "G10")  # a markdown heading is left in
