@@ -254,9 +254,7 @@ def _story(code: str, index: int, content: Report) -> list[_Round]:
     if code in LATE:  # approved and published in the first week of February
         first, second = date(2026, 2, 2), date(2026, 2, 3 + index % 2)
     approvals = ((_at(first, 10, 10), "approve", ""), (_at(second, 11, 30), "approve", ""))
-    rounds = [
-        _Round(content, _at(created, 9, 30), _at(submitted, 15, 0), approvals, _at(second, 14, 0 + index))
-    ]
+    rounds = [_Round(content, _at(created, 9, 30), _at(submitted, 15, 0), approvals, _at(second, 14, index))]
     if code == CORRECTED:
         rounds.append(_correction(content))
     return rounds
