@@ -285,6 +285,9 @@ class _Walker:
             return
         if has_value and self._near(cells, texts):
             return
+        if not has_value and len(texts) == 1 and L.is_section_caption(label):
+            self._text(label)  # the table's caption repeated inside it, not a row
+            return
         self.w.extra.setdefault(self.table, []).append(label)
         self.w.seen.add(self.table)
         self._note(self.table, f"无法识别的行“{label}”，未计入表格，已列为多余行")

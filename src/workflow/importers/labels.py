@@ -12,7 +12,7 @@ import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from workflow.domain.formats import T2_2019, T2_2021, T3_2019, T3_2021, T4, TableDef
+from workflow.domain.formats import SECTION_TITLES, T2_2019, T2_2021, T3_2019, T3_2021, T4, TableDef
 
 # Punctuation, brackets, quotes and spaces carry no meaning in a label once NFKC made them half width.
 _NOISE = re.compile(r"[\s()\[\]【】.,、:;“”\"'‘’「」《》<>〈〉·•\-—_/|*~～。]+")
@@ -87,6 +87,14 @@ def _explained(label: str) -> set[RowRef]:
         return set()
     n = norm(bare)
     return _FULL.get(n) or _STRIPPED.get(strip_numbering(n)) or set()
+
+
+_CAPTIONS = frozenset(strip_numbering(norm(t)) for t in SECTION_TITLES.values())
+
+
+def is_section_caption(label: str) -> bool:
+    """ "主动公开政府信息情况" inside a table: the table's caption (its section's title), not a row."""
+    return strip_numbering(norm(label)) in _CAPTIONS
 
 
 def is_exact_row_label(label: str) -> bool:

@@ -366,3 +366,14 @@ def test_annotation_lines_are_not_report_text() -> None:
     assert "现行有效" not in r.section_text(1)
     assert findings(r, "G10") == []
     assert findings(_report(text.replace("\n一、", "\n## 一、")), "G10")  # a markdown heading is left in
+
+
+def test_a_tables_caption_inside_it_is_not_an_extra_row() -> None:
+    # partial/2023_yuecheng_donghu_jiedao.txt: "主动公开政府信息情况 | |||" as the table's first row.
+    text = (
+        "东湖街道办事处2023年政府信息公开工作年度报告\n二、主动公开政府信息情况\n主动公开政府信息情况 | |||\n"
+        "第二十条第(一)项 | |||\n信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n规章 | 0 | 0 | 0 |\n"
+    )
+    r = _report(text)
+    assert r.table("t2").extra_rows == []
+    assert not [f for f in findings(r, "A4") if f.where.row and f.where.row.startswith("+")]
