@@ -197,6 +197,7 @@ def _upload(
     )
 
 
+@pytest.mark.slow
 def test_the_site_answers_and_keeps_its_memory_while_bombs_are_refused(server, world):
     """One server for both bombs (it takes seconds to start on a busy machine)."""
     url, proc = server

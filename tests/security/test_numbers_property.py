@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
 
+import pytest
 from fastapi import HTTPException
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -119,6 +120,7 @@ def readable(report: Report) -> None:
 # ---------------------------------------------------------------- the reader
 
 
+@pytest.mark.slow
 @given(raw=NUMBERISH)
 @FUNCTION
 def test_the_reader_never_raises_and_bounds_every_number(raw: str) -> None:
@@ -136,6 +138,7 @@ def test_the_reader_never_raises_and_bounds_every_number(raw: str) -> None:
 # ---------------------------------------------------------------- the web form and the API, as functions
 
 
+@pytest.mark.slow
 @given(raw=NUMBERISH, where=st.sampled_from(CELLS))
 @FUNCTION
 def test_the_form_reader_never_raises_and_what_it_stores_reads_back(raw: str, where: Any) -> None:
@@ -149,6 +152,7 @@ def test_the_form_reader_never_raises_and_what_it_stores_reads_back(raw: str, wh
     readable(parsed.report)
 
 
+@pytest.mark.slow
 @given(
     value=st.one_of(NUMBERISH, st.integers(), st.floats(), st.booleans(), st.none()),
     where=st.sampled_from(CELLS),
@@ -209,6 +213,7 @@ def _imported(fn: Any, *args: Any) -> None:
     readable(result.report)
 
 
+@pytest.mark.slow
 @given(raw=NUMBERISH)
 @FUNCTION
 def test_the_text_importer_never_raises_and_what_it_reads_reads_back(raw: str) -> None:
@@ -216,6 +221,7 @@ def test_the_text_importer_never_raises_and_what_it_reads_reads_back(raw: str) -
     _imported(import_text, text.replace(MARKER, raw, 1))
 
 
+@pytest.mark.slow
 @given(raw=NUMBERISH)
 @FUNCTION
 def test_the_html_importer_never_raises_and_what_it_reads_reads_back(raw: str) -> None:
@@ -223,6 +229,7 @@ def test_the_html_importer_never_raises_and_what_it_reads_reads_back(raw: str) -
     _imported(import_html, html.replace(MARKER, escape(raw), 1))
 
 
+@pytest.mark.slow
 @given(raw=NUMBERISH)
 @FUNCTION
 def test_the_docx_importer_never_raises_and_what_it_reads_reads_back(raw: str) -> None:
@@ -239,6 +246,7 @@ def _stored(db, report_id: int) -> ReportRow:
         return row
 
 
+@pytest.mark.slow
 def test_the_form_over_http_never_answers_500(world, browser, db) -> None:
     b = browser("lushaer")
     url = f"/reports/{world.report_id}/edit"
@@ -257,6 +265,7 @@ def test_the_form_over_http_never_answers_500(world, browser, db) -> None:
     run()
 
 
+@pytest.mark.slow
 def test_the_api_over_http_never_answers_500(world, browser, db) -> None:
     b = browser("lushaer")
     url = f"/api/reports/{world.report_id}/draft"
