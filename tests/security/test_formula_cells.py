@@ -20,7 +20,9 @@ from workflow.clock import SHANGHAI
 from workflow.db.factories import make_body, make_jurisdiction
 from workflow.db.models import Body
 from workflow.domain.samples import sample_report
+from workflow.domain.summary import BodyReport, Outlier, summarize
 from workflow.exporters.safe import inert, is_risky
+from workflow.exporters.summary_xlsx import summary_workbook
 from workflow.publish.data import render_csv, render_xlsx
 from workflow.publish.html import PublicationMeta
 from workflow.services import audit
@@ -123,3 +125,13 @@ def test_published_xlsx_keeps_formula_like_cells_as_text(text):
     assert any(c.value in (text, text.strip()) for c in formula_like)  # the cell is there, unchanged
     assert any(c.data_type == "n" for c in _cells(data))  # numbers stay numbers
     assert render_xlsx(report, meta) == data  # still one publication, byte for byte one file
+
+
+def test_the_district_summary_workbook_keeps_names_as_text():
+    report = sample_report(random.Random(7), year=2024, body_name=ATTACKS[0])
+    current = summarize(2024, [BodyReport(1, ATTACKS[0], "township", report)])
+    previous = summarize(2023, [])
+    outliers = [Outlier(1, name, "township", "ten_times", "=1+1 十倍于同类单位") for name in ATTACKS[:4]]
+    data = summary_workbook('=HYPERLINK("http://evil.example")区', current, previous, outliers)
+    _assert_inert(data, (*ATTACKS[:4], "=1+1 十倍于同类单位"))
+    assert any(c.data_type == "n" for c in _cells(data))  # the sums stay numbers
