@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.web.desk_support import ANCHOR, reports_for, submit_clean, with_cell
+from tests.web.desk_support import ANCHOR, approve_all_stages, reports_for, submit_clean, with_cell
 from workflow.clock import now
 from workflow.db.factories import make_season
 from workflow.db.models import AuditEvent, Extension, ReportRow, ReviewComment, WarningExplanation
@@ -146,6 +146,10 @@ def test_review_page_shows_the_whole_report_beside_last_year_and_the_previous_ve
     assert "已通过本环节" in msg and not re.search(r"[a-z_]{4,}", msg)
     status = clerk.get(f"/reports/{rid}").text
     assert "review-note resolved" in status and "均已处理" in status
+    # Decided at the last stage: the page shows the report and the comments, no decision bar.
+    approve_all_stages(db.sessions, rid, world.ids["reviewer"])
+    done = reviewer.get(f"/review/{rid}").text
+    assert 'id="decision-bar"' not in done and "review-note resolved" in done and 'name="resolve"' not in done
 
 
 def test_decision_refused_keeps_what_was_typed(db, world, desk, browser) -> None:
