@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from workflow.domain.bodies import BodyType, infer_body_type
+from workflow.domain.bodies import BodyType
 from workflow.domain.formats import FORMATS, TABLE_NAMES, ColumnDef, FormatId, format_for_year
 from workflow.domain.model import Cell, Header, Report, Section, Table
 
@@ -84,7 +84,7 @@ def finish(w: Walk, *, body_type: str | None, year: int | None, body_name: str |
 def _body_type(body: str, signature: str, text: str) -> str:
     """From the name; else from the 落款; else from how the text speaks of itself ("我镇", "本街道")."""
     for name in (body, signature):
-        kind = infer_body_type(name)
+        kind = H.body_type_of(name)
         if kind is not BodyType.OTHER:
             return kind.value
     if body:

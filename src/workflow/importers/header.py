@@ -81,7 +81,18 @@ def clean_title(title: str) -> str:
 
 def is_body_name(text: str) -> bool:
     """A name that says what kind of body it is (镇, 街道, 局, 人民政府 …)."""
-    return bool(text) and infer_body_type(text) is not BodyType.OTHER
+    return bool(text) and body_type_of(text) is not BodyType.OTHER
+
+
+def body_type_of(name: str) -> BodyType:
+    """infer_body_type, also for a government named by its place ("东宝区" reporting for itself) and for
+    "…人民政府机关"."""
+    kind = infer_body_type(name)
+    if kind is BodyType.OTHER and name.endswith("机关") and len(name) > 4:
+        kind = infer_body_type(name[:-2])
+    if kind is BodyType.OTHER and len(name) >= 3 and name.endswith(("区", "县", "旗")):
+        kind = infer_body_type(name + "人民政府")
+    return kind
 
 
 def joins_title(head: str, title: str) -> bool:
@@ -149,13 +160,14 @@ def _body_tail(words: str) -> str:
 
 _NAMED_BODY = re.compile(
     r"([\u4e00-\u9fff]{2,12}?(?:街道办事处|镇人民政府|乡人民政府|区人民政府|县人民政府|市人民政府|管理委员会))"
+    r"|([\u4e00-\u9fff]{1,8}?(?:区|县|旗)[\u4e00-\u9fff]{1,10}?局)"
 )
 
 
 def body_named_in(text: str) -> str:
     """The first full body name the text uses ("官洲街道办事处认真贯彻…")."""
     for m in _NAMED_BODY.finditer(text):
-        name = _body_tail(m.group(1))
+        name = _body_tail(m.group(1) or m.group(2))
         if name:
             return name
     return ""

@@ -377,3 +377,16 @@ def test_a_tables_caption_inside_it_is_not_an_extra_row() -> None:
     r = _report(text)
     assert r.table("t2").extra_rows == []
     assert not [f for f in findings(r, "A4") if f.where.row and f.where.row.startswith("+")]
+
+
+def test_a_government_named_by_its_place_and_a_department_named_in_the_text() -> None:
+    # tests/corpus/reports/2024_dongbao_quzhengfu.txt: "现发布《东宝区2024年政府信息公开工作年度报告》".
+    h = _report("根据《条例》规定，现发布《东宝区2024年政府信息公开工作年度报告》。\n一、总体情况\n").header
+    assert (h.body_name, h.body_type, h.year) == ("东宝区", "county_government", 2024)
+    # tests/corpus/reports/2021_haicang_caizhengju.txt: no title; "2021年,海沧区财政局严格落实…".
+    text = "一、总体情况\n2021年,海沧区财政局严格落实政府信息公开工作要求,主动公开信息95条。\n"
+    h = _report(text).header
+    assert (h.body_name, h.body_type) == ("海沧区财政局", "county_department")
+    # tests/corpus/reports/2020_chengkou_xianzhengfu.txt: "城口县人民政府机关".
+    h = _report("城口县人民政府机关\n2020年政府信息公开工作年度报告\n一、总体情况\n").header
+    assert h.body_type == "county_government"
