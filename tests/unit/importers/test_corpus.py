@@ -118,3 +118,31 @@ def test_pingtan_docx_reads_as_the_text(corpus: Path, pingtan21: ImportResult) -
     assert result.report.to_dict() == pingtan21.report.to_dict()
     assert result.report.table("t3").value("new", "total") == 70
     assert not result.notes
+
+
+# Issue #14 class 1: the header from the whole document (titles on two lines, no title, 落款, the text).
+# Body types and years as each file's own "# body:" line states them.
+PARTIAL_HEADERS = [
+    ("2020_rongchang_hebao_zhen.txt", "河包镇", "township", 2020),
+    ("2020_tianmen_tuoshi_zhen.txt", "拖市镇", "township", 2020),
+    ("2020_weishan_liangcheng_zhen.txt", "两城镇人民政府", "township", 2020),  # no title: 由…编制
+    ("2020_zibo_zhongbu_zhen.txt", "中埠镇人民政府", "township", 2020),
+    ("2021_wuchang_minyi_xiang.txt", "五常市民意乡", "township", 2021),  # title on two lines
+    ("2022_jiaxing_shichang_jianguanju.txt", "嘉兴市市场监督管理局", "city_department", 2022),  # 【图文】
+    ("2022_jinhua_shichang_jianguanju.txt", "金华市市场监管局", "city_department", 2022),  # 文件名称：2022年…
+    ("2022_jinxian_shichang_jianguanju.txt", "进贤县市场监督管理局", "county_department", 2022),  # 现将…报告
+    ("2022_lintao_xintian_zhen.txt", "临洮县新添镇", "township", 2022),  # one paragraph
+    ("2023_haizhu_guanzhou_jiedao.txt", "官洲街道办事处", "street", 2023),  # named in the text
+    ("2023_xixian_dizhang_jiedao.txt", "西咸新区底张街道办事处", "street", 2023),  # wrapped in 政府|信息
+    ("2023_yiwu_niansanli_jiedao.txt", "义乌市廿三里街道办事处", "street", 2023),
+    ("2023_yuecheng_donghu_jiedao.txt", "绍兴市越城区东湖街道", "street", 2023),  # …特编制2023年…
+    ("2024_zhushan_damiao_xiang.txt", "大庙乡", "township", 2024),
+    ("2025_hukou_fulong_xiang.txt", "湖口县付垅乡", "township", 2025),
+    ("2025_qinan_xingguo_zhen.txt", "兴国镇人民政府", "township", 2025),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "body_type", "year"), PARTIAL_HEADERS)
+def test_partial_reports_headers(corpus: Path, name: str, body: str, body_type: str, year: int) -> None:
+    h = _load(corpus / "partial", name).report.header
+    assert (h.body_name, h.body_type, h.year) == (body, body_type, year)
