@@ -76,6 +76,11 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     # district office
     ("GET", "/admin"): ADMIN_ONLY,
     ("GET", "/admin/status.xlsx"): ADMIN_ONLY,
+    # the district summary (#16.3): reviewers see their own jurisdiction's, only the admin drafts
+    ("GET", "/admin/summary"): REVIEWERS,
+    ("GET", "/admin/summary.xlsx"): REVIEWERS,
+    ("GET", "/admin/summary/chart.svg"): REVIEWERS,
+    ("POST", "/admin/summary/draft"): ADMIN_ONLY,
     ("POST", "/admin/reports/{report_id}/retry"): ADMIN_ONLY,
     ("GET", "/admin/bodies"): ADMIN_ONLY,
     ("POST", "/admin/bodies"): ADMIN_ONLY,
@@ -119,6 +124,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/public/years/{year}/"): PUBLIC,
     ("GET", "/public/bodies/{body_id}/"): PUBLIC,
     ("GET", "/public/search/"): PUBLIC,
+    ("GET", "/public/summary/"): PUBLIC,
     ("GET", "/public/reports/{report_id}/"): PUBLIC,
     ("GET", "/public/reports/{report_id}/v{number}/"): PUBLIC,
     ("GET", "/public/reports/{report_id}/v{number}/report.{name}"): PUBLIC,

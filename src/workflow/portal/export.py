@@ -61,6 +61,9 @@ def export_site(
     write("", site.index_page(reports, link("")))
     write("search/", site.search_page("", reports, link("search/")))
     write("search.js", site.search_script())
+    from workflow.portal import summary_page  # the district's summary of every published year
+
+    write("summary/", summary_page.page(session, link("summary/")))
     for year in sorted({r.year for r in reports}):
         write(f"years/{year}/", site.year_page(year, reports, link(f"years/{year}/")))
     bodies: dict[int, list[queries.PublishedReport]] = {}

@@ -72,6 +72,13 @@ def body(body_id: Id, session: Session = Depends(db_session)) -> HTMLResponse:
     return _html(site.body_page(found.name, found.body_type, reports, _link(here)))
 
 
+@router.get("/summary/", response_class=HTMLResponse, summary="全区汇总：各年度的汇总表和图表")
+def summary(session: Session = Depends(db_session)) -> HTMLResponse:
+    from workflow.portal import summary_page
+
+    return _html(summary_page.page(session, _link("summary/")))
+
+
 @router.get("/search/", response_class=HTMLResponse, summary="按机关名称查找")
 def search(q: str = Query("", max_length=100), session: Session = Depends(db_session)) -> HTMLResponse:
     q = q.strip()

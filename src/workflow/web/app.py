@@ -153,6 +153,9 @@ def _include_routers(app: FastAPI) -> None:
     from workflow.web import views_audit  # the audit trail for administrators (issue #13)
 
     app.include_router(views_audit.router)
+    from workflow.web import views_summary  # the district's summary (issue #16.3)
+
+    app.include_router(views_summary.router)
     app.include_router(metrics.router)
     try:  # the public portal is the publication engineer's router (issue 5)
         portal = importlib.import_module("workflow.portal")
