@@ -74,6 +74,8 @@ def test_money_takes_six_decimals_and_a_unit():
     got = read_number("12345.67元")
     assert (got.value, got.unit) == (Decimal("12345.67"), "元")
     assert cell_problem("250000元", ColumnKind.AMOUNT) is None  # a number; A3 says the unit is wrong
+    assert read_number("250000（元）").unit == read_number("3.5(万元)").unit[-1] == "元"
+    assert read_number("１２ 件").value == 12
     assert cell_problem("250000元", ColumnKind.COUNT)  # 元 is no unit of a count
 
 
@@ -110,6 +112,8 @@ def test_a_fee_written_in_yuan_is_a_unit_warning_not_a_number_error():
     assert not [f for f in result.errors if f.where.row == "fees"]
     a3 = [f for f in result.warnings if f.rule == "A3"]
     assert len(a3) == 1 and "万元" in a3[0].message and "25" in a3[0].message
+    zero = validate(_with("0元", "t2", "fees", "amount"))  # 0 元 is 0 万元: nothing to say
+    assert not [f for f in zero.findings if f.rule in ("A2", "A3")]
 
 
 # ---------------------------------------------------------------- the web form, the API, a draft from before

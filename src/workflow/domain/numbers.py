@@ -40,7 +40,14 @@ MAX_CELL_CHARS: Final = 100  # longer text in a number cell is refused outright
 # Units a number may carry, longest first ("人次" before "次", "万元" before "元").
 MONEY_UNITS: Final = ("万元", "元")
 COUNT_UNITS: Final = ("人次", "件", "条", "个", "项", "次", "人", "家", "起", "宗", "份", "篇", "场", "期")
-_UNITS: Final = tuple(sorted(MONEY_UNITS + COUNT_UNITS, key=len, reverse=True))
+# (as written, the unit): "12件", "250000元", "250000（元）", "3.5(万元)"; the longest match wins.
+_UNITS: Final = tuple(
+    sorted(
+        ((w, u) for u in MONEY_UNITS + COUNT_UNITS for w in (u, f"({u})", f"（{u}）")),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+)
 
 _WIDTH: Final = str.maketrans("０１２３４５６７８９．，－＋−", "0123456789.,-+-")
 _SPACES: Final = re.compile(r"[\s\u3000]+")
@@ -76,9 +83,9 @@ def read_number(raw: str) -> Reading:
     if text in BLANK_MARKERS:
         return BLANK
     unit = ""
-    for u in _UNITS:
-        if text.endswith(u) and len(text) > len(u):
-            unit, text = u, text[: -len(u)]
+    for written, u in _UNITS:
+        if text.endswith(written) and len(text) > len(written):
+            unit, text = u, text[: -len(written)]
             break
     m = _SHAPE.fullmatch(text)
     if m is None:

@@ -430,7 +430,7 @@ def check_fee_unit(ctx: Context, out: Emitter) -> None:
     if value is None:
         out.skip("收费金额未填写或不是数字，无法核对单位")
         return
-    if cell is not None and numbers.read_number(cell.raw).unit == "元":
+    if cell is not None and value != 0 and numbers.read_number(cell.raw).unit == "元":
         # "250000元" in the cell: a number whose unit is wrong, not a number that is not one.
         wan = (Decimal(value) / 10_000).normalize()
         out.add(
