@@ -139,6 +139,10 @@ def test_the_reminders_column_says_what_was_sent_in_words(world, browser, db, cl
     assert "截止前 3 个工作日 · 已发送 2025-01-26 09:00 · 邮件" in row_of(page, "duoba")
     assert "未发送过" in row_of(page, "lushaer")
     assert "deadline.body" not in page
+    ws = load_workbook(io.BytesIO(browser("admin").get("/admin/status.xlsx?year=2024").content)).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    said = {row[0]: row[rows[0].index("最近一次提醒")] for row in rows[1:]}
+    assert said["duoba"] == "截止前 3 个工作日 · 已发送 2025-01-26 09:00 · 邮件" and not said["lushaer"]
 
 
 def test_the_xlsx_has_one_row_per_body_and_a_summary(world, browser, db, clock, tmp_path):

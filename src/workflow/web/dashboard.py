@@ -376,6 +376,7 @@ COLUMNS = (
     "逾期天数",
     "错误",
     "警告",
+    "最近一次提醒",
 ) + tuple(title for title, _, _ in FIGURES)
 
 
@@ -495,6 +496,7 @@ def xlsx(rows: list[BodyStatus], season: Season, details: dict[int, Details], to
             days_late(r, today),
             d.errors if d else None,
             d.warnings if d else None,
+            r.reminder,
             *figures,
         ]
         append(ws, values)  # names stay text, whatever they start with
