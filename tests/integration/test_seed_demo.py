@@ -143,21 +143,45 @@ def test_the_demo_comes_with_a_published_past_season(
 
 
 def test_a_first_start_survives_a_past_season_that_cannot_be_published(
-    db, corpus: Path, sent: outbox.RecordingDispatcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db,
+    corpus: Path,
+    sent: outbox.RecordingDispatcher,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,
 ) -> None:
-    """`workflow run` seeds the district and starts even when the PDFs cannot be stored (the first
-    report stays approved: `workflow seed-demo` resumes it later)."""
+    """`workflow run` seeds the district at once and leaves the published 2025 season to a background
+    `workflow seed-demo`; when the PDFs cannot be stored, that says so and keeps what it did (the
+    first report stays approved: the next run resumes it), and the first-start marker stays."""
+    from workflow.cli import main as cli
     from workflow.cli import run as run_cli
 
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the published files should go")
     monkeypatch.setenv("WORKFLOW_STORAGE_DIR", str(blocked))
     monkeypatch.setenv("WORKFLOW_DEMO_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("WORKFLOW_DATA_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()
-    logins = run_cli._seed_if_empty(seed, get_settings())
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logins = run_cli._seed_if_empty(seed, settings)
     assert [u for u, _p, _r in logins] == ["lushaer", "reviewer", "admin"]
+    marker = settings.data_dir / run_cli.PAST_SEASON_PENDING
+    assert marker.exists()
     with db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Body)) == 15
+        assert (
+            s.scalar(
+                select(func.count()).select_from(ReportRow).join(Season).where(Season.report_year == 2025)
+            )
+            == 0
+        )
+        s.commit()
+
+    assert cli(["seed-demo", "--done-marker", str(marker)]) == 1
+    assert "未能全部写入" in capsys.readouterr().out
+    assert marker.exists()  # not finished: the next start tries again
+    with db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Publication)) == 0
         assert s.scalars(select(ReportRow.state).join(Season).where(Season.report_year == 2025)).all() == [
             "approved"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from workflow.domain.states import STATE_LABELS, ReportState
 
@@ -18,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     seed = sub.add_parser("seed-demo", help="写入演示数据（西宁市湟中区；可重复运行，不会重复写入）")
     seed.add_argument("--corpus", help="lushaer_2024.txt 所在目录（默认 WORKFLOW_DEMO_CORPUS_DIR）")
+    # `workflow run` removes its first-start marker this way once the past season is all published.
+    seed.add_argument("--done-marker", help=argparse.SUPPRESS)
     seed.set_defaults(func=seed_demo)
 
     status = sub.add_parser("status", help="各年度报告按状态统计")
@@ -50,9 +53,18 @@ def seed_demo(args: argparse.Namespace) -> int:
     corpus = args.corpus or settings.demo_corpus_dir
     with session_factory()() as session:
         begin_write(session)
-        added = seed.seed_demo(session, corpus)
+        try:
+            added = seed.seed_demo(session, corpus)
+        except Exception as exc:  # e.g. the published files cannot be stored: say so, keep what is done
+            session.rollback()
+            print(
+                f"演示数据未能全部写入：{exc}。已写入的部分保留；排除问题后再次运行 workflow seed-demo 即可补齐。"
+            )
+            return 1
         session.commit()
         logins = seed.demo_logins(session)
+    if getattr(args, "done_marker", None):
+        Path(args.done_marker).unlink(missing_ok=True)
     if any(added.values()):
         print("已写入演示数据：" + "，".join(f"{k} {v}" for k, v in added.items()))
     else:

@@ -127,7 +127,8 @@ def serve_web(settings: Settings) -> int:
 
 # ------------------------------------------------------------------ preparing the database
 def prepare_database(settings: Settings, *, seed: bool) -> list[tuple[str, str, str]]:
-    """Migrate to head; on first start seed the demo district.  Returns the demo logins to print."""
+    """Migrate to head; on first start seed the demo district (its published past season follows in
+    the background, see `seed_past_season`).  Returns the demo logins to print."""
     from workflow.db.migrate import upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -150,14 +151,37 @@ def _seed_if_empty(seed_module: Any, settings: Settings) -> list[tuple[str, str,
         if session.scalar(select(func.count()).select_from(User)):
             return list(getattr(seed_module, "DEMO_LOGINS", []))
         begin_write(session)
-        print("导入演示数据（含已公开的 2025 年度报告，需生成 PDF，约需十几秒）…", flush=True)
-        try:
-            seed_module.seed_demo(session, settings.demo_corpus_dir)
-        except Exception as exc:  # the demo's published season is not worth failing the start for
-            session.rollback()
-            _say(f"演示数据未能全部导入（{exc}）。服务照常启动；可稍后运行 workflow seed-demo 补齐。")
+        print("导入演示数据…", flush=True)
+        # The district, its users and seasons now; the published 2025 season (16 PDFs to render, tens
+        # of seconds on a small machine) in the background once the web answers (seed_past_season).
+        seed_module.seed_demo(session, settings.demo_corpus_dir, past_season=False)
         session.commit()
+    (settings.data_dir / PAST_SEASON_PENDING).touch()
     return list(getattr(seed_module, "DEMO_LOGINS", []))
+
+
+PAST_SEASON_PENDING = "demo-past-season.pending"
+
+
+def seed_past_season(settings: Settings, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    """On the first start, drive the demo's 2025 season through the workflow in a separate process
+    (`workflow seed-demo`, idempotent: it resumes a season left half-way), below the web in CPU
+    priority, so the first page does not wait for its PDFs.  Its output goes to var/seed-demo.log."""
+    marker = settings.data_dir / PAST_SEASON_PENDING
+    if not marker.exists():
+        return None
+    log = (settings.data_dir / "seed-demo.log").open("ab")
+
+    def prepare() -> None:
+        die_with_parent()
+        os.nice(10)
+
+    argv = [sys.executable, "-m", "workflow.cli", "seed-demo", "--done-marker", str(marker)]
+    proc = subprocess.Popen(
+        argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=prepare
+    )
+    log.close()
+    return proc
 
 
 # ------------------------------------------------------------------ the supervisor
@@ -445,6 +469,7 @@ def run(args: argparse.Namespace) -> int:
         env, backoff=Backoff.from_settings(settings), status_path=settings.data_dir / STATUS_FILE
     )
     old = {s: signal.signal(s, supervisor.request_stop) for s in STOP_SIGNALS}
+    past_season: subprocess.Popen[bytes] | None = None
     try:
         if settings.embedded_redis:
             redis = EmbeddedRedis(settings.data_dir / "redis")
@@ -458,13 +483,22 @@ def run(args: argparse.Namespace) -> int:
         supervisor.spawn("beat", beat_argv(settings))
         supervisor.spawn("web", web_argv(), **web_child_options(settings))
         if not (supervisor.fatal or supervisor.stopping):
+            past_season = seed_past_season(settings, env)
+        if not (supervisor.fatal or supervisor.stopping):
             _print_banner(settings, logins)
+            if past_season is not None:
+                print(
+                    "演示用的 2025 年度已公开报告正在后台生成（约一分钟），完成后可在公开页面查看。\n",
+                    flush=True,
+                )
         code = supervisor.watch()
         if code == 0:
             print("\n正在停止所有服务……", flush=True)
         return code
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the cleanup
+        if past_season is not None and past_season.poll() is None:
+            past_season.terminate()  # resumed at the next start (the marker stays until it finishes)
         supervisor.stop()
         for s, handler in old.items():
             signal.signal(s, handler)
