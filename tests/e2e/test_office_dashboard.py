@@ -179,3 +179,7 @@ def test_the_office_sees_the_truth_retries_stuck_work_and_types_dates_as_it_writ
     saved = page.locator("#year-2027").inner_text()
     assert all(f"2027-02-{d:02d} 春节" in saved for d in range(6, 13))
     _no_serious_violations(page, "/admin/holidays")
+    for url in ("/admin/seasons", "/admin/bodies"):
+        page.goto(f"{live_server}{url}")
+        assert "body_head" not in page.content() and "辖区 1" not in page.content()
+        _no_serious_violations(page, url)
