@@ -134,6 +134,8 @@ def test_review_page_shows_the_whole_report_beside_last_year_and_the_previous_ve
     assert f'data-anchor="{ANCHOR}"' in page and 'name="resolve"' in page  # the comment of round 1
     year = reviewer.get(f"/review/{rid}?compare=year").text
     assert 'id="compare-year" aria-current="page"' in year and "原为：" in year
+    preamble = re.search(r'<div class="narrative[^"]*" id="preamble">(.*?)</div>', year, re.S)
+    assert preamble and "<del>3</del><ins>4</ins>" in preamble.group(1)  # 前言 compared with 2023 too
     # Approving with the comment ticked resolved: kept, shown resolved to the clerk.
     with db.sessions() as s:
         cid = s.scalar(select(ReviewComment.id).where(ReviewComment.report_id == rid))
@@ -209,3 +211,25 @@ def test_queue_searches_filters_sorts_and_marks_overdue(db, world, desk, browser
     assert "已逾期" in html and 'class="overdue"' in html
     assert "没有符合条件的报告" in reviewer.get("/review?q=不存在的单位").text
     assert reviewer.get("/review?state=bogus").status_code == 422
+
+
+def test_the_api_takes_cell_comments(db, world, desk, browser) -> None:
+    reviewer = browser("reviewer")
+    url = f"/api/reports/{world.report_id}/decision"
+    bad = {
+        "decision": "return",
+        "expected_version": 1,
+        "cells": [{"table": "t9", "row": "x", "column": "y", "text": "?"}],
+    }
+    r = reviewer.api("POST", url, json=bad)
+    assert r.status_code == 422 and "单元格" in r.text
+    good = {
+        "decision": "return",
+        "expected_version": 1,
+        "cells": [{"table": "t2", "row": "licensing", "column": "decisions", "text": "请核对。"}],
+    }
+    r = reviewer.api("POST", url, json=good)
+    assert r.status_code == 200 and r.json()["state"] == "returned"
+    with db.sessions() as s:
+        c = s.scalar(select(ReviewComment).where(ReviewComment.report_id == world.report_id))
+        assert (c.table_id, c.row_key, c.column_key, c.section) == ("t2", "licensing", "decisions", 2)

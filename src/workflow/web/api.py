@@ -86,11 +86,21 @@ class ExplanationIn(BaseModel):
     text: str = Field(min_length=1, json_schema_extra={"maxLength": drafts.EXPLANATION_MAX_CHARS})
 
 
+class CellCommentIn(BaseModel):
+    """A comment on one table cell: the table id (t2, t3, t4), row key and column key of the format."""
+
+    table: str = Field(min_length=1, max_length=20)
+    row: str = Field(min_length=1, max_length=60)
+    column: str = Field(min_length=1, max_length=60)
+    text: str = Field(min_length=1, max_length=review.COMMENT_MAX_CHARS)
+
+
 class DecisionIn(BaseModel):
     decision: Literal["approve", "return"]
     expected_version: int = Field(ge=1, le=MAX_ID)
     reason_codes: list[str] = Field(default_factory=list, max_length=20)
     comments: dict[Literal["1", "2", "3", "4", "5", "6", "general"], str] = Field(default_factory=dict)
+    cells: list[CellCommentIn] = Field(default_factory=list, max_length=200)
     # The review stage the decision is meant for (0 = first): a repeated request after the report
     # moved on is refused ("已决定") instead of deciding the next stage too.
     expected_stage: int | None = Field(default=None, ge=0, le=99)
@@ -273,6 +283,7 @@ def post_decision(
         reason_codes=body.reason_codes,
         comments=comments,
         expected_stage=body.expected_stage,
+        cell_comments=[review.CellComment(c.table, c.row, c.column, c.text) for c in body.cells],
     )
     return StateOut(state=state)
 

@@ -21,6 +21,7 @@ from workflow.services.errors import ServiceError
 from workflow.web import deadlines, pagedata, review_notes
 from workflow.web.contest_data import contest_views
 from workflow.web.deps import DB, Id, PageUser, Posted, ReadDB, ReviewerUser, ReviewReport, reviewer_for
+from workflow.web.diff import text_diff
 from workflow.web.fragments import tables_html
 from workflow.web.reasons import REASON_CODES
 from workflow.web.views_common import flash, redirect, render, shown_context
@@ -115,7 +116,7 @@ def queue_rows(
             "report": r,
             "due": due,
             "stage_key": stage if r.state == ReportState.IN_REVIEW.value else "",
-            "stage": stage_label(stage) if stage and r.state == ReportState.IN_REVIEW.value else "",
+            "stage": stage_label(stage) if stage else "",
             "mine": user.review_stage in (None, stage),
             "late": days_late(due, r, today),
             "submitted_at": submitted.get(r.id),
@@ -208,6 +209,12 @@ def _report_context(request: Request, db: Session, report: ReportRow, compare: s
         )
     spec = s.content.spec
     due = deadlines.DueDates(db).due(report.body, report.season)
+    preamble_diff, signature_was = None, None
+    if old is not None:
+        if old.content.preamble != s.content.preamble:
+            preamble_diff = text_diff(old.content.preamble, s.content.preamble)
+        if old.content.header.signature != s.content.header.signature:
+            signature_was = old.content.header.signature or "（空）"
     return ctx | {
         "report": report,
         "values": s.values,
@@ -218,6 +225,8 @@ def _report_context(request: Request, db: Session, report: ReportRow, compare: s
         "last_year": last_year,
         "last_year_year": report.season.report_year - 1,
         "diff": diff,
+        "preamble_diff": preamble_diff,
+        "signature_was": signature_was,
         "notes": review_notes.load(db, report.id, spec),
         "cell_choices": {n: review_notes.cell_choices(spec, n) for n in range(1, 7)},
         "reasons": REASON_CODES,
