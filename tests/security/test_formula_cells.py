@@ -23,7 +23,7 @@ from workflow.domain.samples import sample_report
 from workflow.domain.summary import BodyReport, Outlier, summarize
 from workflow.exporters.safe import inert, is_risky
 from workflow.exporters.summary_xlsx import summary_workbook
-from workflow.publish.data import render_csv, render_xlsx
+from workflow.publish.data import CSV_HEADER, render_csv, render_xlsx
 from workflow.publish.html import PublicationMeta
 from workflow.services import audit
 
@@ -107,7 +107,7 @@ def _report_with(text: str):
 def test_published_csv_quotes_formula_like_cells(text):
     report = _report_with(text)
     rows = list(csv.reader(io.StringIO(render_csv(report).decode("utf-8-sig"))))
-    values = [r[6] for r in rows[1:]]
+    values = [r[CSV_HEADER.index("数值")] for r in rows[1:]]
     assert "'" + text.strip() in values or "'" + text in values
     assert not any(v and is_risky(v) for r in rows for v in r)  # no field a spreadsheet would run
     assert any(v.isdigit() for v in values)  # the numbers are still plain numbers

@@ -23,12 +23,26 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Side
 from openpyxl.utils import get_column_letter
 
+from workflow.domain.formats import ColumnKind
 from workflow.domain.model import Report
 from workflow.exporters.safe import inert, put
 from workflow.publish.html import PublicationMeta, report_title
 from workflow.publish.layout import Grid, GridCell, grids
 
-CSV_HEADER = ("表", "分组", "行键", "行", "列键", "列", "数值")
+CSV_HEADER = ("机关", "年度", "报告格式", "表", "分组", "行键", "行", "列键", "列", "数值", "单位")
+COUNT_UNIT = "件"
+AMOUNT_UNIT = "万元"
+UNITS_NOTE = "单位：件（金额为万元）"
+
+
+def _unit(kind: ColumnKind) -> str:
+    return AMOUNT_UNIT if kind == ColumnKind.AMOUNT else COUNT_UNIT
+
+
+def _whose(report: Report) -> tuple[str, str, str]:
+    """Whose figures these are: the body, the report year, the national format."""
+    h = report.header
+    return h.body_name or "", str(h.year or ""), report.spec.name
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -44,7 +58,10 @@ def render_json(report: Report, meta: PublicationMeta) -> bytes:
             "published_at": _iso(meta.published_at),
             "first_published_at": _iso(meta.first_published_at or meta.published_at),
             "correction_note": meta.correction_note or None,
+            "body_name": report.header.body_name or None,
+            "year": report.header.year,
             "format_name": report.spec.name,
+            "units": {"count": COUNT_UNIT, "amount": AMOUNT_UNIT, "note": UNITS_NOTE},
             "content_hash": report.content_hash(),
         },
         "report": report.to_dict(),
@@ -55,7 +72,9 @@ def render_json(report: Report, meta: PublicationMeta) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
 
 
-def csv_rows(report: Report) -> list[tuple[str, str, str, str, str, str, str]]:
+def csv_rows(report: Report) -> list[tuple[str, ...]]:
+    """One line per cell, each naming whose figures it holds (body, year, format) and its unit."""
+    whose = _whose(report)
     out = []
     for spec in report.spec.tables:
         table = report.table(spec.id)
@@ -63,7 +82,19 @@ def csv_rows(report: Report) -> list[tuple[str, str, str, str, str, str, str]]:
             for col in row.columns:
                 cell = table.cell(row.key, col.key)
                 value = cell.raw.strip() if cell else ""
-                out.append((spec.name, row.group, row.key, row.label, col.key, col.label, value))
+                out.append(
+                    (
+                        *whose,
+                        spec.name,
+                        row.group,
+                        row.key,
+                        row.label,
+                        col.key,
+                        col.label,
+                        value,
+                        _unit(col.kind),
+                    )
+                )
     return out
 
 
@@ -114,10 +145,15 @@ def _fixed_stamps(data: bytes, stamp: datetime) -> bytes:
     return out.getvalue()
 
 
+TITLE_ROWS = 2  # the sheet's title and the line naming format and unit, above the table
+
+
 def _write_sheet(ws: Any, grid: Grid, report: Report) -> None:
-    put(ws, 1, 1, f"{grid.name}").alignment = _LEFT
+    body, year, format_name = _whose(report)
+    put(ws, 1, 1, f"{body}{year}年政府信息公开工作年度报告 {grid.name}").alignment = _LEFT
+    put(ws, 2, 1, f"报告格式：{format_name}　{UNITS_NOTE}").alignment = _LEFT
     taken: set[tuple[int, int]] = set()
-    for r, row in enumerate([*grid.head, *grid.body], start=2):
+    for r, row in enumerate([*grid.head, *grid.body], start=TITLE_ROWS + 1):
         c = 1
         for cell in row:
             while (r, c) in taken:

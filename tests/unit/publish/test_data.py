@@ -34,7 +34,7 @@ def test_csv_has_one_line_per_cell(fixture: str, request: pytest.FixtureRequest)
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(rows[0]) == CSV_HEADER
-    got = {(r[0], r[2], r[4]): r[6] for r in rows[1:]}
+    got = {(r[3], r[5], r[7]): r[9] for r in rows[1:]}
     assert got == _model_cells(report) and len(rows) - 1 == len(got)
 
 
@@ -56,7 +56,7 @@ def test_xlsx_has_a_sheet_per_table_with_every_value(fixture: str, request: pyte
         values = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, int | float)]
         expected = [report.table(spec.id).value(r.key, c.key) for r in spec.rows for c in r.columns]
         assert sorted(float(v) for v in values) == sorted(float(v) for v in expected if v is not None)
-    assert any(str(m) == "A2:C4" for m in wb["表三"].merged_cells.ranges), "表三's note spans 3x3"
+    assert any(str(m) == "A3:C5" for m in wb["表三"].merged_cells.ranges), "表三's note spans 3x3"
 
 
 def test_render_all_gives_every_format(r2021: Report) -> None:
@@ -75,3 +75,29 @@ def test_one_publication_is_one_xlsx_byte_for_byte(r2021) -> None:
     time.sleep(2.1)  # past the zip format's two-second resolution
     assert render_xlsx(r2021, META) == first
     assert openpyxl.load_workbook(io.BytesIO(first)).properties.modified == datetime(2025, 1, 20, 2, 0)
+
+
+@pytest.mark.parametrize("fixture", ["r2021", "r2019"])
+def test_every_data_file_names_body_year_format_and_unit(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
+    """A downloaded file on its own says whose figures it holds, for which year, in which format and unit."""
+    report: Report = request.getfixturevalue(fixture)
+    body, year, fmt = report.header.body_name, report.header.year, report.spec.name
+    assert body and year
+
+    rows = list(csv.reader(io.StringIO(render_csv(report).decode("utf-8-sig"))))
+    head = rows[0]
+    assert head[:3] == ["机关", "年度", "报告格式"] and head[-1] == "单位"
+    assert {(r[0], r[1], r[2]) for r in rows[1:]} == {(body, str(year), fmt)}
+    assert {r[10] for r in rows[1:]} == {"件", "万元"}
+    assert all(r[10] == ("万元" if "金额" in r[8] else "件") for r in rows[1:])
+
+    wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(report, META)))
+    for ws in wb.worksheets:
+        assert ws["A1"].value == f"{body}{year}年政府信息公开工作年度报告 {ws.title}"
+        assert fmt in ws["A2"].value and "单位：件" in ws["A2"].value and "万元" in ws["A2"].value
+
+    meta = json.loads(render_json(report, META))["metadata"]
+    assert (meta["body_name"], meta["year"], meta["format_name"]) == (body, year, fmt)
+    assert meta["units"]["count"] == "件" and meta["units"]["amount"] == "万元"
