@@ -75,7 +75,7 @@ def render_json(report: Report, meta: PublicationMeta) -> bytes:
 def csv_rows(report: Report) -> list[tuple[str, ...]]:
     """One line per cell, each naming whose figures it holds (body, year, format) and its unit."""
     whose = _whose(report)
-    out = []
+    out: list[tuple[str, ...]] = []
     for spec in report.spec.tables:
         table = report.table(spec.id)
         for row in spec.rows:
