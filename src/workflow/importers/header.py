@@ -188,7 +188,7 @@ def year_in_text(text: str) -> int | None:
 # What a report calls itself ("我镇", "本街道") says its type even where its name is lost.
 _SELF_TYPES = (
     (re.compile(r"(?:我|本|全)街(?!头)|街道办事处"), BodyType.STREET),
-    (re.compile(r"(?:我|本|全)(?:镇|乡)(?!村)"), BodyType.TOWNSHIP),
+    (re.compile(r"(?:我|本|全)(?:镇|乡)(?![村镇街])"), BodyType.TOWNSHIP),
 )
 
 

@@ -390,3 +390,24 @@ def test_a_government_named_by_its_place_and_a_department_named_in_the_text() ->
     # tests/corpus/reports/2020_chengkou_xianzhengfu.txt: "城口县人民政府机关".
     h = _report("城口县人民政府机关\n2020年政府信息公开工作年度报告\n一、总体情况\n").header
     assert h.body_type == "county_government"
+
+
+def test_a_2019_row_in_a_2021_table_is_the_old_template(pingtan21: str) -> None:
+    # partial/2020_rongchang_hebao_zhen.txt's 2019 row 其他对外管理服务事项, pasted into a 2021 表二.
+    text = pingtan21.replace("行政许可\t2293", "行政许可\t2293\n其他对外管理服务事项\t0\t0\t0")
+    r = _report(text)
+    assert r.format is FormatId.F2021
+    (f,) = findings(r, "A5")
+    assert "其他对外管理服务事项" in f.message
+    assert not [x for x in findings(r, "A4") if "其他对外管理服务事项" in str(x.actual)]
+
+
+def test_per_applicant_counts_may_include_the_carried_over(corpus: Path) -> None:
+    # ../shared/corpus/pingtan_2022.txt: "涉及自然人72件" = 新收 71 + 上年结转 1: the other reading is accepted.
+    r = _report((corpus / "pingtan_2022.txt").read_text(encoding="utf-8"))
+    assert findings(r, "F7") == []
+    wrong = (
+        (corpus / "pingtan_2022.txt").read_text(encoding="utf-8").replace("涉及自然人72件", "涉及自然人60件")
+    )
+    (f,) = findings(_report(wrong), "F7")
+    assert (f.expected, f.actual) == (71, 60)
