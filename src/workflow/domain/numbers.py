@@ -115,7 +115,13 @@ def _why_not(text: str) -> str:
 
 
 def parse_number(raw: str) -> Number | None:
-    """The number in a cell's text; None when blank or not a number (the reason: `read_number`)."""
+    """The number in a cell's text; None when blank or not a number (the reason: `read_number`).
+    Called for every cell of every draft read: the common "0" / "12" is decided without a Reading."""
+    text = raw.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 10 and len(raw) <= MAX_CELL_CHARS:
+        return int(text)
+    if text in BLANK_MARKERS:
+        return None
     return read_number(raw).value
 
 
