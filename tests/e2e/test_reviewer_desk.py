@@ -10,6 +10,7 @@ until confirmed.  Screenshots of the queue and the report page go to docs/screen
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +26,11 @@ from workflow.services import drafts
 from workflow.services.accounts import cached_hash
 
 pytestmark = pytest.mark.slow
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+# WORKFLOW_SCREENSHOTS=1 refreshes the README's screenshots; otherwise they go with the test artifacts.
+SCREENSHOTS = ROOT / (
+    "docs/screenshots" if os.environ.get("WORKFLOW_SCREENSHOTS") == "1" else "test-artifacts/e2e"
+)
 VIEWPORT = {"width": 1366, "height": 768}
 
 
