@@ -159,3 +159,66 @@ def test_bar_chart_is_valid_escaped_svg_with_words_for_screen_readers() -> None:
 def test_bar_chart_with_no_data() -> None:
     root = ET.fromstring(bar_chart("空", ["2026年"], []))
     assert "没有数据" in ET.tostring(root, encoding="unicode")
+
+
+def test_html_fragments_say_changes_in_words_and_escape_names() -> None:
+    from workflow.exporters.summary_html import breakdown_html, charts_svg, tables_html
+
+    now = summarize(2026, _district(seed=1))
+    before = summarize(2025, _district(seed=2))
+    html = tables_html(now, before)
+    assert "增加" in html or "减少" in html
+    assert "与上年比" in html and 'class="table-scroll"' in html
+    for cell in html.split('<td class="change">')[1:]:
+        assert not cell.split("<", 1)[0].lstrip().startswith("-")  # no negative differences
+    first = tables_html(now, None)
+    assert "上年无数据" in first
+    table = breakdown_html(now)
+    assert "乡镇人民政府<br>（8 个单位）" in table and "合计（16 个单位）" in table
+    charts = charts_svg(now, before)
+    assert charts.count("<svg") == 2 and "2025年" in charts
+
+
+def test_summary_workbook_holds_numbers_and_inert_text() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from workflow.domain.summary import Outlier
+    from workflow.exporters.summary_xlsx import summary_workbook
+
+    now = summarize(2026, _district(seed=1))
+    odd = [Outlier(1, '=HYPERLINK("http://x")', "township", "copied_text", "+cmd|' /C calc'!A0")]
+    wb = load_workbook(BytesIO(summary_workbook("湟中区", now, summarize(2025, []), odd)))
+    ws = wb["全区汇总"]
+    assert "湟中区2026年度" in str(ws["A1"].value) and "2021年版" in str(ws["C2"].value)
+    row = next(r for r in ws.iter_rows() if r[1].value == "一、本年新收政府信息公开申请数量")
+    assert row[8].value == int(now.value("t3", "new", "total")) and row[8].data_type == "n"
+    cells = [c for r in wb["需关注的单位"].iter_rows() for c in r if isinstance(c.value, str)]
+    risky = [c for c in cells if c.value.startswith(("=", "+"))]
+    assert len(risky) == 2 and all(c.data_type == "s" and c.quotePrefix for c in risky)
+
+
+def test_a_2020_summary_is_in_the_2019_format_end_to_end() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from workflow.exporters.summary_html import breakdown_html, charts_svg, tables_html
+    from workflow.exporters.summary_xlsx import summary_workbook
+
+    bodies = _district(seed=4, n=6)  # 2021-format reports, summed into a 2020 (2019-format) summary
+    s = summarize(2020, bodies)
+    assert s.format is FormatId.F2019
+    want = sum(
+        Decimal(b.report.table("t3").value(k, "total") or 0) for b in bodies for k in ("o1", "o2", "o3")
+    )
+    assert s.value("t3", "o", "total") == want
+    assert any("行政事业性收费" in u.what for u in s.unmapped) or all(
+        (b.report.table("t2").value("fees", "amount") or 0) == 0 for b in bodies
+    )
+    assert "（六）其他处理" in tables_html(s, None) and "<svg" in charts_svg(s, None)
+    assert "行政许可决定" in breakdown_html(s)
+    load_workbook(BytesIO(summary_workbook("湟中区", s, summarize(2019, []), [])))
+    draft = district_draft(s, "西宁市湟中区人民政府")
+    assert draft.format is FormatId.F2019 and "新制作规范性文件" in draft.section_text(1)
