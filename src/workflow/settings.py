@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     web_workers: int = Field(1, ge=1, le=64)
     timezone: str = "Asia/Shanghai"
     max_upload_bytes: int = 20 * 1024 * 1024
+    # An upload is parsed in a child process: its address space (MB) and how long it may take.
+    import_memory_mb: int = Field(512, ge=64, le=16384)
+    import_timeout_seconds: float = Field(30.0, gt=0, le=600)
     # Signed-in browsers (server-side sessions): ended after this long without a request, and at the
     # latest this long after signing in, whatever the activity.
     session_idle_minutes: float = Field(60.0, gt=0)
