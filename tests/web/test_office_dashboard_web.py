@@ -71,6 +71,12 @@ def test_a_late_publication_is_published_and_late_and_counts_add_up(world, brows
     assert counts["late"] == 2 and counts["draft"] == 2
     states = ("not_started", "draft", "submitted", "returned", "approved", "published")
     assert sum(counts[k] for k in states) == 3  # one state per body
+    api = browser("admin").api("GET", "/api/dashboard?year=2024").json()
+    assert {b["name"]: (b["status"], b["overdue"]) for b in api["bodies"]}["鲁沙尔镇人民政府"] == (
+        "published",
+        "published_late",
+    )
+    assert api["counts"]["published"] == 1 and api["counts"]["published_late"] == 1
     only = browser("admin").get("/admin?year=2024&status=published_late").text
     assert "共 1 个单位" in only and 'data-body="lushaer"' in only and 'data-body="duoba"' not in only
 

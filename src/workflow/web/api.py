@@ -318,7 +318,9 @@ def get_dashboard(
                 "body_id": r.body.id,
                 "name": r.body.name,
                 "status": r.status,
+                "overdue": r.overdue,  # "" | "late" (not published, past due) | "published_late"
                 "due": r.due.isoformat(),
+                "published_on": r.published_on.isoformat() if r.published_on else None,
                 "report_id": r.report_id,
             }
             for r in rows
