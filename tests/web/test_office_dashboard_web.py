@@ -54,7 +54,9 @@ def counts_of(html: str) -> dict[str, int]:
 
 
 def row_of(html: str, code: str) -> str:
-    m = re.search(rf'<tr data-body="{code}">.*?</tr>', html, re.S)
+    """The body's row of the status table (not of the stuck list above it)."""
+    table = html[html.index('id="status-table"') :]
+    m = re.search(rf'<tr data-body="{code}">.*?</tr>', table, re.S)
     assert m, f"no row for {code}"
     return m.group(0)
 
@@ -238,3 +240,24 @@ def test_no_internal_words_on_the_office_pages(world, browser, db):
             "in_review",
         ):
             assert word not in text, (url, word)
+
+
+def test_an_approved_report_left_unpublished_is_flagged_and_retried(world, browser, db, clock, sent):
+    to_review(db, world.report_id, world.ids["clerk"], clean_report())
+    with db.sessions() as s:
+        for _ in range(2):  # approved; its publish_report message is only recorded, never run
+            review.decide(
+                s,
+                report_id=world.report_id,
+                reviewer_id=world.ids["reviewer"],
+                decision="approve",
+                expected_version=1,
+            )
+    clock.advance(minutes=11)
+    admin = browser("admin")
+    page = admin.get("/admin?year=2024").text
+    assert "公开文件未生成" in row_of(page, "lushaer") and "已审定" in row_of(page, "lushaer")
+    sent.clear()
+    r = admin.post(f"/admin/reports/{world.report_id}/retry")
+    assert sent.sent == [("publish_report", {"report_id": world.report_id})]
+    assert "已重新安排生成并公开鲁沙尔镇人民政府的报告" in admin.get(r.headers["location"]).text
