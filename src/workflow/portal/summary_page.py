@@ -28,7 +28,9 @@ def summaries(session: Session) -> list[YearSummary]:
     out: list[YearSummary] = []
     for jurisdiction in summary_service.jurisdictions(session):
         for year in summary_service.published_years(session, jurisdiction.id):
-            result = summary_service.district_summary(session, jurisdiction.id, year, published_only=True)
+            result = summary_service.district_summary(
+                session, jurisdiction.id, year, published_only=True, with_outliers=False
+            )
             prefix = f"j{jurisdiction.id}-y{year}"
             out.append(
                 YearSummary(

@@ -97,8 +97,15 @@ def counted_reports(
 
 
 def district_summary(
-    session: Session, jurisdiction_id: int, year: int, *, published_only: bool = False
+    session: Session,
+    jurisdiction_id: int,
+    year: int,
+    *,
+    published_only: bool = False,
+    with_outliers: bool = True,
 ) -> DistrictSummary:
+    """This year's sums beside last year's; the outliers unless `with_outliers` is False (a chart or
+    the public page needs none: finding copied text is the costly part, ~1 s for 500 bodies)."""
     jurisdiction = session.get(Jurisdiction, jurisdiction_id)
     if jurisdiction is None:
         raise NotFound("找不到该辖区")
@@ -110,7 +117,7 @@ def district_summary(
         year=year,
         current=summarize(year, reports, fmt),
         previous=summarize(year - 1, last, fmt),
-        outliers=find_outliers(reports, fmt),
+        outliers=find_outliers(reports, fmt) if with_outliers else [],
     )
 
 

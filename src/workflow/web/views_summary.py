@@ -106,7 +106,7 @@ def summary_chart(user: ReviewerUser, db: ReadDB, year: YearQ = None, j: Jurisdi
     """The requests-per-body-type chart alone, for the dashboard (an <img>)."""
     jurisdiction = _jurisdiction(db, user, j)
     chosen, _ = _year(db, year)
-    result = summary_service.district_summary(db, jurisdiction.id, chosen)
+    result = summary_service.district_summary(db, jurisdiction.id, chosen, with_outliers=False)
     svg = summary_html.requests_chart(result.current, result.previous, chart_id="dashboard-summary")
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
 
