@@ -180,6 +180,8 @@ def test_the_reviewers_desk(live_server, chromium, desk, db):
     assert "原为" in reviewer.inner_text(cell)
     kept = reviewer.locator(f"{cell} .review-note.open")
     assert kept.is_visible()
+    kept.scroll_into_view_if_needed()
+    reviewer.screenshot(path=str(ROOT / "test-artifacts" / "e2e" / "reviewer-cell-comment.png"))
     kept.locator("input[name=resolve]").check()
     reviewer.fill("textarea[name='comment.general']", "表二已改正；请再核对第五部分。")
     reviewer.click("#return")
