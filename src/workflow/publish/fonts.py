@@ -29,6 +29,11 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
 )
+# The bold face of the same family, for the title and the headings (bold as on the web page).
+BOLD_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+)
 SUBSET_VERSION = 1  # bump when the character set or the options below change
 # ASCII, Latin-1, general punctuation, CJK symbols and punctuation (、。「」〇…), full-width forms.
 _RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x2000, 0x206F), (0x3000, 0x303F), (0xFF00, 0xFFEF))
@@ -140,7 +145,20 @@ def _cache_path(source: Path) -> Path:
 @lru_cache(maxsize=1)
 def report_font() -> Path:
     """The font the PDF text uses: the cut-down SC face (built once, cached), or the full file."""
-    source = cjk_font()
+    return _cut_down(cjk_font())
+
+
+@lru_cache(maxsize=1)
+def report_bold_font() -> Path | None:
+    """The bold face for headings, cut down the same way; None when no bold CJK face is installed
+    (the headings are then printed in the regular face)."""
+    for candidate in BOLD_CANDIDATES:
+        if Path(candidate).is_file():
+            return _cut_down(Path(candidate))
+    return None
+
+
+def _cut_down(source: Path) -> Path:
     try:
         target = _cache_path(source)
         if not target.is_file():

@@ -88,6 +88,22 @@ def report_title(report: Report) -> str:
     return h.title or f"{h.body_name}{h.year or ''}年政府信息公开工作年度报告"
 
 
+PERIOD_WORD = "统计期限"
+
+
+def period_statement(report: Report) -> str:
+    """The 统计期限 sentence to print under the preamble, or "" when the report states it itself.
+
+    The national format asks every report to say which period its figures cover; many say it in
+    the preamble.  When a report does not, the published document prints the standard sentence for
+    its year (the figures always cover one calendar year), so no reader has to guess.
+    """
+    year = report.header.year
+    if not year or PERIOD_WORD in report.full_text:
+        return ""
+    return f"本报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
+
+
 def document_context(report: Report, meta: PublicationMeta) -> dict[str, Any]:
     """Everything _document.html needs; the portal adds its own keys to it."""
     by_section: dict[int, Grid] = {TABLE_SECTION[g.table_id]: g for g in grids(report)}
@@ -98,6 +114,7 @@ def document_context(report: Report, meta: PublicationMeta) -> dict[str, Any]:
         "report": report,
         "meta": meta,
         "title": report_title(report),
+        "period": period_statement(report),
         "sections": sections,
         "signature": report.header.signature or report.header.body_name,
     }

@@ -37,10 +37,18 @@ class Grid:
     body: list[list[GridCell]]
     columns: int
     widths: tuple[float, ...] = ()  # per column, in percent: lets the PDF use a fixed table layout
+    # Where the body's groups start (indices into body): rows a page must not split, printed as one
+    # <tbody> each (表二's 第二十条第（X）项 with its column headers, 表三's 三、本年度办理结果 block).
+    groups: tuple[int, ...] = (0,)
 
     @property
     def col_widths(self) -> tuple[float, ...]:
         return self.widths or tuple(100 / self.columns for _ in range(self.columns))
+
+    @property
+    def body_groups(self) -> list[list[list[GridCell]]]:
+        bounds = [*self.groups, len(self.body)]
+        return [self.body[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
 def grids(report: Report) -> list[Grid]:
@@ -58,15 +66,18 @@ def _value(table: Table, row: str, col: str) -> GridCell:
 def _t2(spec: TableDef, table: Table) -> Grid:
     width = 1 + max(len(r.columns) for r in spec.rows)
     body: list[list[GridCell]] = []
+    starts: list[int] = []
     group = None
     for row in spec.rows:
         if row.group != group:
             group = row.group
+            starts.append(len(body))
             body.append([GridCell(group, colspan=width, head=True, kind="group")])
             body.append([GridCell("信息内容", head=True), *_stretch(width, [c.label for c in row.columns])])
         cells = [_value(table, row.key, c.key) for c in row.columns]
         body.append([GridCell(row.label, head=True, kind="label"), *_stretch_cells(width, cells)])
-    return Grid(spec.id, spec.name, [], body, width, (31.0, *(69 / (width - 1) for _ in range(width - 1))))
+    widths = (31.0, *(69 / (width - 1) for _ in range(width - 1)))
+    return Grid(spec.id, spec.name, [], body, width, widths, tuple(starts) or (0,))
 
 
 def _stretch(width: int, labels: list[str]) -> list[GridCell]:
@@ -106,9 +117,12 @@ def _t3(spec: TableDef, table: Table) -> Grid:
     ]
     results = [r for r in spec.rows if r.group == _T3_RESULTS or r.group.startswith("（")]
     body: list[list[GridCell]] = []
+    starts = [0]
     seen_groups: set[str] = set()
     for row in spec.rows:
         labels: list[GridCell] = []
+        if results and row is results[0]:  # the block and the one row after it stay together
+            starts.append(len(body))
         if row in results:
             if row is results[0]:
                 labels.append(GridCell(_T3_RESULTS, rowspan=len(results), head=True, kind="group"))
@@ -124,9 +138,8 @@ def _t3(spec: TableDef, table: Table) -> Grid:
             labels.append(GridCell(row.label, colspan=3, head=True, kind="label"))
         body.append(labels + [_value(table, row.key, c.key) for c in row.columns])
     numbers = len(T3_COLUMNS)
-    return Grid(
-        spec.id, spec.name, head, body, 3 + numbers, (7.0, 8.0, 27.0, *(58 / numbers for _ in range(numbers)))
-    )
+    widths = (7.0, 8.0, 27.0, *(58 / numbers for _ in range(numbers)))
+    return Grid(spec.id, spec.name, head, body, 3 + numbers, widths, tuple(sorted(set(starts))))
 
 
 # ---------------------------------------------------------------- 表四

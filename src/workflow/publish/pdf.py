@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from workflow.domain.model import Report
-from workflow.publish.fonts import FontMissing, cjk_font, report_font
+from workflow.publish.fonts import FontMissing, cjk_font, report_bold_font, report_font
 from workflow.publish.html import TEMPLATES, PublicationMeta, environment, render_print_html
 
 __all__ = ["FontMissing", "cjk_font", "render_pdf"]
@@ -69,7 +69,12 @@ def _styles() -> tuple[Any, list[Any], type]:
     screen = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     font, full = report_font(), cjk_font()
     fallback = full.as_uri() if full != font else ""
-    printed = environment().get_template("print.css").render(font_url=font.as_uri(), fallback_url=fallback)
+    bold = report_bold_font()
+    printed = (
+        environment()
+        .get_template("print.css")
+        .render(font_url=font.as_uri(), fallback_url=fallback, bold_url=bold.as_uri() if bold else "")
+    )
     ua_text = _NOTE_RULES.sub("", _UNIVERSAL_MARKER.sub("li::marker {", UA))
     ua = CSS(string=ua_text, counter_style=UA_COUNTER_STYLE)
 
