@@ -24,6 +24,7 @@ from workflow.services.accounts import cached_hash
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 NAMES = [
     "鲁沙尔镇人民政府",
     "多巴镇人民政府",
@@ -122,6 +123,8 @@ def test_office_and_public_summary(district, live_server, chromium) -> None:
     _no_serious(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "office-summary.png"), full_page=False)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "office-summary-full.png"), full_page=True)
     link = items.first.locator("a").first
     name = link.inner_text()
     link.click()
@@ -151,4 +154,5 @@ def test_office_and_public_summary(district, live_server, chromium) -> None:
     assert box.evaluate("b => b.scrollWidth > b.clientWidth")  # 表三 is wider than the phone: it scrolls
     _no_serious(pub)
     pub.screenshot(path=str(SCREENSHOTS / "public-summary-phone.png"), full_page=False)
+    pub.screenshot(path=str(ARTIFACTS / "public-summary-phone-full.png"), full_page=True)
     phone.close()

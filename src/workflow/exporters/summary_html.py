@@ -44,6 +44,26 @@ def _change(now: Decimal, before: Decimal | None) -> str:
     return f'<td class="change">{escape(text)}</td>'
 
 
+def _group_runs(groups: list[str]) -> list[int]:
+    """For each row, how many rows its group cell spans (0: covered by the cell above)."""
+    runs = [0] * len(groups)
+    i = 0
+    while i < len(groups):
+        j = i
+        while j + 1 < len(groups) and groups[j + 1] == groups[i]:
+            j += 1
+        runs[i] = j - i + 1
+        i = j + 1
+    return runs
+
+
+def _group_cell(group: str, run: int) -> str:
+    if run == 0:
+        return ""
+    span = f' rowspan="{run}"' if run > 1 else ""
+    return f"<td{span}>{escape(group)}</td>"
+
+
 def tables_html(current: Summary, previous: Summary | None, *, id_prefix: str = "sum") -> str:
     """表二, 表三, 表四 summed, each beside last year's total."""
     spec = FORMATS[current.format]
@@ -87,7 +107,8 @@ def tables_html(current: Summary, previous: Summary | None, *, id_prefix: str = 
             f'<th scope="col">项目</th>{head}<th scope="col">{py}年总计</th><th scope="col">与上年比</th>'
             "</tr></thead><tbody>"
         )
-        for r in table.rows:
+        runs = _group_runs([r.group for r in table.rows])
+        for r, run in zip(table.rows, runs, strict=True):
             cells = "".join(
                 f'<td class="num" data-col="{c.key}">{show(current.value(tid, r.key, c.key))}</td>'
                 for c in cols
@@ -95,7 +116,7 @@ def tables_html(current: Summary, previous: Summary | None, *, id_prefix: str = 
             now = current.value(tid, r.key, "total")
             before = _prev(previous, tid, r.key, "total")
             out.append(
-                f'<tr data-row="{r.key}"><td>{escape(r.group)}</td><th scope="row" class="rowlabel">{escape(r.label)}</th>'
+                f'<tr data-row="{r.key}">{_group_cell(r.group, run)}<th scope="row" class="rowlabel">{escape(r.label)}</th>'
                 f'{cells}<td class="num">{"—" if before is None else show(before)}</td>{_change(now, before)}</tr>'
             )
         out.append("</tbody></table></div>")
