@@ -105,13 +105,12 @@ def test_the_season_of_one_township(live_server, chromium, shots, district, db):
     shots(clerk, "03-errors-fixed")
 
     # Explain every warning.
-    explain_forms = clerk.locator("form.explain")
-    for i in range(explain_forms.count()):
-        form = clerk.locator("form.explain").nth(i)
-        form.locator("textarea").fill("已核实：情况属实，特此说明。")
-        form.locator("button").click()
-        clerk.wait_for_load_state()
-    assert clerk.locator("form.explain").count() == clerk.locator("form.explain .badge.notice").count()
+    boxes = clerk.locator("#warnings .explain textarea")  # one panel, one button (issue #15.4)
+    for i in range(boxes.count()):
+        boxes.nth(i).fill("已核实：情况属实，特此说明。")
+    clerk.click("#save-explanations")
+    clerk.wait_for_load_state()
+    assert clerk.locator(".explain").count() == clerk.locator(".explain .badge.notice").count()
     shots(clerk, "04-warnings-explained")
 
     clerk.click("#submit-report")
@@ -141,10 +140,11 @@ def test_the_season_of_one_township(live_server, chromium, shots, district, db):
         five.input_value() + "\n（三）上年度问题整改情况\n针对上年度培训不足的问题，2024年组织专题培训两次。"
     )
     save(clerk)
-    for _ in range(clerk.locator("form.explain:not(:has(.badge.notice))").count()):
-        form = clerk.locator("form.explain:not(:has(.badge.notice))").first
-        form.locator("textarea").fill("已核实。")
-        form.locator("button").click()
+    unexplained = clerk.locator(".explain:not(:has(.badge.notice)) textarea")
+    if unexplained.count():
+        for i in range(unexplained.count()):
+            unexplained.nth(i).fill("已核实。")
+        clerk.click("#save-explanations")
         clerk.wait_for_load_state()
     clerk.click("#submit-report")
     clerk.wait_for_url(report_url)

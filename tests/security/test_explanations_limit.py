@@ -54,7 +54,7 @@ def test_the_web_form_refuses_a_long_explanation_and_keeps_it_on_screen(world, b
     assert r.status_code == 422
     assert f"说明不能超过 {LIMIT} 字" in r.text and "100000" in r.text and "删减" in r.text
     box = re.search(
-        rf'<form [^>]*class="explain" data-key="{re.escape(html.escape(key))}".*?<textarea[^>]*>(.*?)</textarea>',
+        rf'<li [^>]*class="explain" data-key="{re.escape(html.escape(key))}".*?<textarea[^>]*>(.*?)</textarea>',
         r.text,
         re.S,
     )

@@ -62,6 +62,10 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/reports/{report_id}/edit"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/upload"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/explain"): REPORT_WRITE,
+    ("POST", "/reports/{report_id}/autosave"): REPORT_WRITE,
+    ("GET", "/reports/{report_id}/history"): REPORT_READ,
+    ("GET", "/reports/{report_id}/history/{revision}"): REPORT_READ,
+    ("POST", "/reports/{report_id}/history/{revision}/restore"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/contest"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/contest/withdraw"): REPORT_WRITE,
     ("POST", "/reports/{report_id}/submit"): REPORT_WRITE,
@@ -112,6 +116,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/admin/audit"): ADMIN_ONLY,
     ("GET", "/admin/audit.xlsx"): ADMIN_ONLY,
     ("GET", "/api/reports/{report_id}"): REPORT_READ,
+    ("GET", "/api/reports/{report_id}/check-status"): REPORT_READ,
     ("PUT", "/api/reports/{report_id}/draft"): REPORT_WRITE,
     ("POST", "/api/reports/{report_id}/explanations"): REPORT_WRITE,
     ("POST", "/api/reports/{report_id}/submit"): REPORT_WRITE,
@@ -170,6 +175,7 @@ def _url(path: str, world) -> str:
         ("number", 1),
         ("name", "html"),
         ("user_id", world.ids["clerk"]),
+        ("revision", 1),  # the draft's first save
         ("token_id", 999_999),  # nobody's: 404 for everyone signed in
     ):
         path = path.replace("{" + name + "}", str(value))

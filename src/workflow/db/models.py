@@ -232,6 +232,24 @@ class WarningExplanation(Base):
     at: Mapped[datetime] = mapped_column(default=now)
 
 
+class DraftRevision(Base):
+    """One saved state of a draft (every save, autosave, import and restore), restorable from 历史版本.
+
+    Written in the same transaction as the draft itself; `changes` says in short words what changed
+    from the revision before.  Pruned per report (services/drafts.py: KEEP_REVISIONS)."""
+
+    __tablename__ = "draft_revisions"
+    __table_args__ = (UniqueConstraint("report_id", "revision"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = _fk("reports.id")
+    revision: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]]
+    kind: Mapped[str] = mapped_column(String(20), default="save")  # save|autosave|import|restore|create
+    changes: Mapped[str] = mapped_column(Text, default="")
+    saved_by_id: Mapped[int | None] = _fk("users.id", nullable=True)
+    saved_at: Mapped[datetime] = mapped_column(default=now)
+
+
 class FindingContest(Base):
     """A submitter's contest of an error the checker raised ("the checker is wrong here"), keyed like
     explanations by the stable finding key.  One row per (report, finding): a contest rejected by the

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow.clock import now
-from workflow.db.models import Body, ReportRow, Season, WarningExplanation
+from workflow.db.models import Body, DraftRevision, ReportRow, Season, WarningExplanation
+from workflow.domain import revisions as revision_diff
 from workflow.domain.model import Header, Report, empty_report
 from workflow.domain.states import EDITABLE_STATES, STATE_LABELS, ReportEvent, ReportState
 from workflow.services import audit
@@ -55,6 +57,7 @@ def create_report(
         if existing is None:
             raise
         raise ReportExists(existing, started) from None
+    _record_revision(session, report.id, 1, report.draft, None, actor_id, "create")
     audit.record(session, "report.create", actor_id=actor_id, report_id=report.id, body_id=body_id)
     return report.id
 
@@ -73,18 +76,41 @@ def _blank_for(body: Body, season: Season) -> Report:
 
 @transactional
 def save_draft(
-    session: Session, *, report_id: int, content: Report, expected_revision: int, actor_id: int | None
+    session: Session,
+    *,
+    report_id: int,
+    content: Report,
+    expected_revision: int,
+    actor_id: int | None,
+    kind: str = "save",
+    explanations: dict[str, str] | None = None,
 ) -> int:
-    """Store a new draft; returns the new revision.  A returned / needs_fixes report goes back to draft."""
-    revision = _store_draft(session, report_id, content.to_dict(), expected_revision, actor_id)
-    audit.record(session, "report.save_draft", actor_id=actor_id, report_id=report_id, revision=revision)
+    """Store a new draft; returns the new revision.  A returned / needs_fixes report goes back to draft.
+
+    `explanations` (finding key -> text), when given, are stored in the same transaction
+    (`explain_warnings`): the form's one save button and its autosave keep the draft and the
+    explanations typed beside it together, or neither."""
+    if explanations:
+        _check_explanations(explanations)  # before anything is written
+    revision = _store_draft(session, report_id, content.to_dict(), expected_revision, actor_id, kind)
+    if explanations:
+        _store_explanations(session, report_id, explanations, actor_id)
+    audit.record(
+        session, "report.save_draft", actor_id=actor_id, report_id=report_id, revision=revision, kind=kind
+    )
     return revision
 
 
 def _store_draft(
-    session: Session, report_id: int, draft: dict[str, Any], expected_revision: int, actor_id: int | None
+    session: Session,
+    report_id: int,
+    draft: dict[str, Any],
+    expected_revision: int,
+    actor_id: int | None,
+    kind: str = "save",
 ) -> int:
     report = get_report(session, report_id)
+    old_draft = report.draft
     state = ReportState(report.state)
     if state not in EDITABLE_STATES:
         raise InvalidTransition(f"报告当前状态为“{STATE_LABELS[state]}”，不能修改")
@@ -94,16 +120,123 @@ def _store_draft(
     new_values = {"draft": draft, "draft_revision": expected_revision + 1}
     if state is not ReportState.DRAFT:
         transition(session, report, ReportEvent.EDIT, actor_id=actor_id, values=new_values, where=guard)
-        return expected_revision + 1
-    stmt = (
-        update(ReportRow)
-        .where(ReportRow.id == report_id, ReportRow.state == state.value, *guard)
-        .values(**new_values)
-        .execution_options(synchronize_session=False)
-    )
-    if session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
-        raise _stale(get_report(session, report_id))
+    else:
+        stmt = (
+            update(ReportRow)
+            .where(ReportRow.id == report_id, ReportRow.state == state.value, *guard)
+            .values(**new_values)
+            .execution_options(synchronize_session=False)
+        )
+        if session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
+            raise _stale(get_report(session, report_id))
+    _record_revision(session, report_id, expected_revision + 1, draft, old_draft, actor_id, kind)
     return expected_revision + 1
+
+
+# Draft revisions kept per report: the newest KEEP_REVISIONS; of the autosaves older than a day, only
+# the last of each hour (a morning of typing makes hundreds; yesterday's work is found by the hour).
+KEEP_REVISIONS = 200
+_PRUNE_EVERY = 20  # revisions between two prunings (pruning reads the report's revision list)
+
+
+def _record_revision(
+    session: Session,
+    report_id: int,
+    revision: int,
+    draft: dict[str, Any],
+    old_draft: dict[str, Any] | None,
+    actor_id: int | None,
+    kind: str,
+) -> None:
+    """The saved draft as a restorable revision, in the caller's transaction."""
+    new = Report.from_dict(draft)
+    old = Report.from_dict(old_draft) if old_draft else None
+    changes = revision_diff.summary(old, new) if kind != "create" else "开始填报"
+    session.add(
+        DraftRevision(
+            report_id=report_id,
+            revision=revision,
+            content=draft,
+            kind=kind,
+            changes=changes[:500],
+            saved_by_id=actor_id,
+        )
+    )
+    session.flush()
+    if revision % _PRUNE_EVERY == 0:
+        _prune_revisions(session, report_id)
+
+
+def _prune_revisions(session: Session, report_id: int) -> None:
+    rows = session.execute(
+        select(DraftRevision.id, DraftRevision.kind, DraftRevision.saved_at)
+        .where(DraftRevision.report_id == report_id)
+        .order_by(DraftRevision.revision.desc())
+    ).all()
+    day_ago = now() - timedelta(days=1)
+    kept, hours, drop = 0, set(), []
+    for rid, kind, saved_at in rows:
+        if kind == "autosave" and saved_at < day_ago:
+            hour = saved_at.replace(minute=0, second=0, microsecond=0)
+            if hour in hours:
+                drop.append(rid)
+                continue
+            hours.add(hour)
+        if kept >= KEEP_REVISIONS:
+            drop.append(rid)
+            continue
+        kept += 1
+    if drop:
+        session.execute(delete(DraftRevision).where(DraftRevision.id.in_(drop)))
+
+
+def revision_list(session: Session, report_id: int) -> list[Any]:
+    """The report's saved revisions, newest first (without their content)."""
+    return list(
+        session.execute(
+            select(
+                DraftRevision.revision,
+                DraftRevision.kind,
+                DraftRevision.changes,
+                DraftRevision.saved_at,
+                DraftRevision.saved_by_id,
+            )
+            .where(DraftRevision.report_id == report_id)
+            .order_by(DraftRevision.revision.desc())
+        ).all()
+    )
+
+
+def last_revision(session: Session, report_id: int, revision: int) -> DraftRevision | None:
+    return session.scalar(
+        select(DraftRevision).where(DraftRevision.report_id == report_id, DraftRevision.revision == revision)
+    )
+
+
+@transactional
+def restore_revision(
+    session: Session, *, report_id: int, revision: int, expected_revision: int, actor_id: int | None
+) -> int:
+    """Save the content of an earlier revision as a new revision (so a restore can itself be undone)."""
+    old = last_revision(session, report_id, revision)
+    if old is None:
+        raise NotFound(
+            f"找不到第 {revision} 次保存的内容（较早的自动保存会按小时合并），请在列表中另选一个版本"
+        )
+    content = dict(old.content)
+    new_revision = _store_draft(session, report_id, content, expected_revision, actor_id, "restore")
+    row = last_revision(session, report_id, new_revision)
+    if row is not None:
+        row.changes = f"恢复到第 {revision} 次保存的内容"
+    audit.record(
+        session,
+        "report.restore_revision",
+        actor_id=actor_id,
+        report_id=report_id,
+        revision=new_revision,
+        restored=revision,
+    )
+    return new_revision
 
 
 def _stale(report: ReportRow) -> ServiceError:
@@ -184,7 +317,9 @@ def store_import(
     actor_id: int | None,
 ) -> list[dict[str, str]]:
     """Replace the draft with a parsed upload (`parse_upload`); returns the import notes."""
-    revision = _store_draft(session, report_id, imported.report.to_dict(), expected_revision, actor_id)
+    revision = _store_draft(
+        session, report_id, imported.report.to_dict(), expected_revision, actor_id, "import"
+    )
     notes = [{"where": str(n.where), "message": str(n.message)} for n in imported.notes]
     audit.record(
         session,
@@ -232,3 +367,59 @@ def explain_warning(
     session.flush()
     audit.record(session, "report.explain_warning", actor_id=actor_id, report_id=report_id, key=finding_key)
     return row.id
+
+
+def _check_explanations(texts: dict[str, str]) -> None:
+    """Refuse the whole set if one text is too long (nothing is stored): the message says which."""
+    for n, (key, text) in enumerate(texts.items(), start=1):
+        if not key or len(key) > 200:
+            raise ServiceError(
+                "说明所对应的警告不存在，请刷新页面后重新填写（请先复制您写的说明）。", code=422
+            )
+        if len(text.strip()) > EXPLANATION_MAX_CHARS:
+            raise ServiceError(
+                f"第 {n} 条警告的说明超过 {EXPLANATION_MAX_CHARS} 字（现有 {len(text.strip())} 字），"
+                "请删减后再保存；其他内容这次也没有保存，仍在页面上。",
+                code=422,
+            )
+
+
+def _store_explanations(session: Session, report_id: int, texts: dict[str, str], actor_id: int | None) -> int:
+    """Store the explanations that changed (an emptied box removes its explanation); returns how many."""
+    rows = {
+        r.finding_key: r
+        for r in session.scalars(
+            select(WarningExplanation).where(
+                WarningExplanation.report_id == report_id, WarningExplanation.finding_key.in_(list(texts))
+            )
+        )
+    }
+    changed = 0
+    for key, raw in texts.items():
+        text, row = raw.strip(), rows.get(key)
+        if row is None and text:
+            session.add(WarningExplanation(report_id=report_id, finding_key=key, text=text, by_id=actor_id))
+        elif row is not None and not text:
+            session.delete(row)
+        elif row is not None and row.text != text:
+            row.text, row.by_id, row.at = text, actor_id, now()
+        else:
+            continue
+        changed += 1
+    session.flush()
+    if changed:
+        audit.record(
+            session, "report.explain_warnings", actor_id=actor_id, report_id=report_id, changed=changed
+        )
+    return changed
+
+
+@transactional
+def explain_warnings(session: Session, *, report_id: int, texts: dict[str, str], actor_id: int | None) -> int:
+    """Store every warning's explanation typed in the one panel, in one transaction; returns how many
+    changed.  One text too long refuses them all (nothing lost: the page keeps what was typed)."""
+    _check_explanations(texts)
+    report = get_report(session, report_id)
+    if ReportState(report.state) not in EDITABLE_STATES:
+        raise InvalidTransition("报告已提交，不能再修改警告说明；如需修改，请先撤回报告。")
+    return _store_explanations(session, report_id, texts, actor_id)

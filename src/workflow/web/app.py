@@ -156,6 +156,9 @@ def _include_routers(app: FastAPI) -> None:
     from workflow.web import views_summary  # the district's summary (issue #16.3)
 
     app.include_router(views_summary.router)
+    from workflow.web import views_drafts  # autosave, conflicts and 历史版本 (issue #15.1)
+
+    app.include_router(views_drafts.router)
     app.include_router(metrics.router)
     try:  # the public portal is the publication engineer's router (issue 5)
         portal = importlib.import_module("workflow.portal")

@@ -19,6 +19,7 @@ from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, ReadDB, Submitte
 from workflow.web.fragments import tables_html
 from workflow.web.upload import Uploaded
 from workflow.web.views_common import flash, redirect, render, shown_context
+from workflow.web.views_drafts import explanations_of
 
 router = APIRouter(include_in_schema=False)
 EDITABLE = ("draft", "returned", "needs_fixes")
@@ -137,6 +138,7 @@ def save_form(
     except ValueError:
         raise HTTPException(422, "表单缺少版本号，请刷新页面后重试。") from None
     parsed = forms.report_from_form(posted, data.draft_of(report))
+    typed = explanations_of(posted)  # the explanations panel: saved with the draft, kept on refusal
     if parsed.fatal:
         msg = "有内容格式不正确，尚未保存，请按提示修改后再保存。"
         return _form_page(
@@ -149,10 +151,16 @@ def save_form(
             status=422,
             flash=msg,
             flash_kind="error",
+            typed=typed,
         )
     try:
         drafts.save_draft(
-            db, report_id=report.id, content=parsed.report, expected_revision=revision, actor_id=user.id
+            db,
+            report_id=report.id,
+            content=parsed.report,
+            expected_revision=revision,
+            actor_id=user.id,
+            explanations=typed or None,
         )
     except StaleVersion:
         msg = (
@@ -170,6 +178,7 @@ def save_form(
             flash=msg,
             flash_kind="error",
             stale=True,
+            typed=typed,
         )
     except ServiceError as exc:
         return _form_page(
@@ -182,6 +191,7 @@ def save_form(
             status=exc.code,
             flash=exc.message,
             flash_kind="error",
+            typed=typed,
         )
     bad = len(parsed.errors)
     flash(
