@@ -79,7 +79,8 @@ def test_index_year_body_and_search_pages(client: TestClient, published: dict[st
     assert year.xpath("//td//span[@class='tag']/text()") == ["已更正"]
     body_link = year.xpath("//a[text()='鲁沙尔镇人民政府']/@href")[0]
     body = _doc(client, "/public/years/2026/" + body_link)
-    assert "第2版" in body.text_content() and "第1版" in body.text_content()
+    versions = [li.text_content() for li in body.xpath("//ul[@class='versions']/li")]
+    assert [v.split(" · ")[1] for v in versions] == ["第2版（更正）：表二行政处罚数量<更正>。", "首次发布"]
     found = _doc(client, "/public/search/?q=鲁沙尔")
     assert [tr.get("data-name") for tr in found.xpath("//tr[@data-name]")] == ["鲁沙尔镇人民政府"]
     assert len(_doc(client, "/public/search/?q=湟中 教育").xpath("//tr[@data-name]")) == 1
@@ -158,8 +159,8 @@ def test_exported_site_has_no_broken_internal_link(published: dict[str, int], tm
     out = tmp_path / "site"
     assert cli_main(["export-site", str(out), "--base-url", "https://example.org/nb"]) == 0
     pages = sorted(out.rglob("index.html"))  # the report.html files are the published artifacts
-    # index, search, summary, year, bodies, latest reports, versions
-    assert len(pages) == 1 + 1 + 1 + 1 + 2 + 2 + 3
+    # index, search, summary, verify, year, bodies, latest reports, versions
+    assert len(pages) == 1 + 1 + 1 + 1 + 1 + 2 + 2 + 3
     checked = 0
     for page in pages:
         doc = lxml.html.fromstring(page.read_bytes())
@@ -178,5 +179,6 @@ def test_exported_site_has_no_broken_internal_link(published: dict[str, int], tm
             checked += 1
     assert checked > 50
     assert (out / "feed.xml").is_file() and (out / "sitemap.xml").is_file()
+    assert (out / "favicon.svg").read_bytes().startswith(b"<svg")
     rid = published["鲁沙尔镇人民政府"]
     assert (out / f"reports/{rid}/v2/report.pdf").read_bytes().startswith(b"%PDF")

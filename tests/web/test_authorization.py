@@ -135,6 +135,9 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/public/reports/{report_id}/v{number}/report.{name}"): PUBLIC,
     ("GET", "/public/feed.xml"): PUBLIC,
     ("GET", "/public/sitemap.xml"): PUBLIC,
+    ("GET", "/public/verify/"): PUBLIC,
+    ("GET", "/public/favicon.svg"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
 }
 
 

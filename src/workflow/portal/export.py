@@ -42,10 +42,11 @@ def export_site(
 ) -> ExportSummary:
     storage = storage or get_storage()
     reports = queries.all_published(session)
+    district = queries.district_name(session)
     summary = ExportSummary()
 
     def link(here: str) -> site.Linker:
-        return site.Linker(here, static=True, base_url=base_url)
+        return site.Linker(here, static=True, base_url=base_url, district=district)
 
     def write(path: str, data: str | bytes) -> None:
         target = out / (path + "index.html" if path == "" or path.endswith("/") else path)
@@ -61,6 +62,8 @@ def export_site(
     write("", site.index_page(reports, link("")))
     write("search/", site.search_page("", reports, link("search/")))
     write("search.js", site.search_script())
+    write("verify/", site.verify_page(reports, link("verify/")))
+    write("favicon.svg", site.favicon())
     from workflow.portal import summary_page  # the district's summary of every published year
 
     write("summary/", summary_page.page(session, link("summary/")))

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from workflow.db.models import Body, Publication, ReportRow, ReportVersion, Season
+from workflow.db.models import Body, Jurisdiction, Publication, ReportRow, ReportVersion, Season
 from workflow.domain.bodies import BODY_TYPE_LABELS, BodyType
 from workflow.domain.model import Report
 
@@ -24,10 +24,23 @@ class PublishedVersion:
     first_published_at: datetime
     correction_note: str | None
     artifacts: dict[str, Any]
+    edition: int = 1  # which publication of the report this is (1: the first), whatever the version number
 
     @property
     def path(self) -> str:
         return f"reports/{self.report_id}/v{self.number}/"
+
+    @property
+    def wording(self) -> str:
+        """How the portal names this publication: 首次发布, or 第2版（更正）：<the note>."""
+        if self.edition == 1:
+            return "首次发布"
+        note = f"：{self.correction_note}" if self.correction_note else ""
+        return f"第{self.edition}版（更正）{note}"
+
+    @property
+    def edition_label(self) -> str:
+        return "首次发布" if self.edition == 1 else f"第{self.edition}版（更正）"
 
 
 @dataclass(slots=True)
@@ -111,6 +124,7 @@ def _collect(rows: Any) -> list[PublishedReport]:
                 pub.first_published_at,
                 pub.correction_note,
                 dict(pub.artifacts or {}),
+                len(entry.versions) + 1,
             )
         )
     return list(reports.values())
@@ -142,6 +156,43 @@ def search_bodies(session: Session, q: str) -> list[PublishedReport]:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(Body.name.like(f"%{escaped}%", escape="\\"))
     return _collect(session.execute(stmt).all())
+
+
+def district_name(session: Session) -> str:
+    """The district the portal publishes for: the area most published reports' bodies belong to,
+    else the first top-level area; "" before any is set up."""
+    rows = session.execute(
+        select(Jurisdiction.id, Jurisdiction.name, Jurisdiction.parent_id, func.count(Publication.id))
+        .join(Body, Body.jurisdiction_id == Jurisdiction.id)
+        .join(ReportRow, ReportRow.body_id == Body.id)
+        .join(Publication, Publication.report_id == ReportRow.id)
+        .group_by(Jurisdiction.id, Jurisdiction.name, Jurisdiction.parent_id)
+        .order_by(func.count(Publication.id).desc(), Jurisdiction.id)
+        .limit(1)
+    ).first()
+    if rows is None:
+        name = session.scalar(
+            select(Jurisdiction.name)
+            .where(Jurisdiction.parent_id.is_(None))
+            .order_by(Jurisdiction.id)
+            .limit(1)
+        )
+        return name or ""
+    return str(rows[1])
+
+
+def filter_reports(
+    reports: list[PublishedReport], *, q: str = "", year: int | None = None, body_type: str = ""
+) -> list[PublishedReport]:
+    """The portal's search: body name containing every word of `q`, the year, the body type."""
+    words = q.split()
+    return [
+        r
+        for r in reports
+        if all(w in r.body_name for w in words)
+        and (year is None or r.year == year)
+        and (not body_type or r.body_type == body_type)
+    ]
 
 
 def version_content(session: Session, version_id: int) -> Report:

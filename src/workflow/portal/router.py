@@ -33,10 +33,18 @@ def db_session() -> Iterator[Session]:
         yield session
 
 
-def _link(here: str) -> site.Linker:
+def _link(here: str, session: Session | None = None) -> site.Linker:
     from workflow.settings import get_settings
 
-    return site.Linker(here, static=False, base_url=get_settings().base_url.rstrip("/") + PREFIX)
+    if session is None:
+        from workflow.db.session import session_factory
+
+        with session_factory()() as own:
+            district = queries.district_name(own)
+    else:
+        district = queries.district_name(session)
+    base_url = get_settings().base_url.rstrip("/") + PREFIX
+    return site.Linker(here, static=False, base_url=base_url, district=district)
 
 
 # Ids beyond the database's integer range are not ids: answer 422, never a database overflow (500).
@@ -54,13 +62,13 @@ def _not_found(here: str, message: str = "您要找的页面不存在或尚未�
 
 @router.get("/", response_class=HTMLResponse, summary="首页：按年度和机关类型")
 def index(session: Session = Depends(db_session)) -> HTMLResponse:
-    return _html(site.index_page(queries.all_published(session), _link("")))
+    return _html(site.index_page(queries.all_published(session), _link("", session)))
 
 
 @router.get("/years/{year}/", response_class=HTMLResponse, summary="某年度的全部报告")
 def year(year: Year, session: Session = Depends(db_session)) -> HTMLResponse:
     here = f"years/{year}/"
-    return _html(site.year_page(year, queries.published_in_year(session, year), _link(here)))
+    return _html(site.year_page(year, queries.published_in_year(session, year), _link(here, session)))
 
 
 @router.get("/bodies/{body_id}/", response_class=HTMLResponse, summary="某机关的各年度报告")
@@ -69,7 +77,7 @@ def body(body_id: Id, session: Session = Depends(db_session)) -> HTMLResponse:
     found, reports = queries.body_reports(session, body_id)
     if found is None:
         return _not_found(here)
-    return _html(site.body_page(found.name, found.body_type, reports, _link(here)))
+    return _html(site.body_page(found.name, found.body_type, reports, _link(here, session)))
 
 
 @router.get("/summary/", response_class=HTMLResponse, summary="全区汇总：各年度的汇总表和图表")
@@ -79,10 +87,43 @@ def summary(session: Session = Depends(db_session)) -> HTMLResponse:
     return _html(summary_page.page(session, _link("summary/")))
 
 
-@router.get("/search/", response_class=HTMLResponse, summary="按机关名称查找")
-def search(q: str = Query("", max_length=100), session: Session = Depends(db_session)) -> HTMLResponse:
+@router.get("/search/", response_class=HTMLResponse, summary="查找报告：按机关名称、年度、机关类型")
+def search(
+    q: str = Query("", max_length=100),
+    year: str = Query("", max_length=4),
+    type: str = Query("", max_length=40),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
     q = q.strip()
-    return _html(site.search_page(q, queries.search_bodies(session, q), _link("search/")))
+    wanted_year = int(year) if year.isdigit() else None  # "全部年度" (blank) or anything else: all years
+    reports = queries.all_published(session)
+    found = queries.filter_reports(reports, q=q, year=wanted_year, body_type=type.strip())
+    filters = site.Filters(q=q, year=wanted_year, body_type=type.strip())
+    return _html(site.search_page(q, found, _link("search/", session), filters=filters, everything=reports))
+
+
+@router.get("/verify/", response_class=HTMLResponse, summary="核验与订阅：文件的 SHA-256 和 Atom 订阅")
+def verify(session: Session = Depends(db_session)) -> HTMLResponse:
+    return _html(site.verify_page(queries.all_published(session), _link("verify/", session)))
+
+
+@router.get("/favicon.svg", summary="网站图标", response_model=None)
+def portal_favicon() -> Response:
+    return _favicon()
+
+
+favicon_router = APIRouter(tags=["公开平台"])
+
+
+@favicon_router.get("/favicon.ico", summary="网站图标", response_model=None)
+def favicon() -> Response:
+    return _favicon()
+
+
+def _favicon() -> Response:
+    return Response(
+        site.favicon(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 def _find(
@@ -115,7 +156,7 @@ def _report(session: Session, report_id: int, number: int | None, here: str) -> 
         return _not_found(here)
     entry, version = found
     content = queries.version_content(session, version.version_id)
-    return _html(site.report_page(entry, version, content, _link(here)))
+    return _html(site.report_page(entry, version, content, _link(here, session)))
 
 
 @router.get("/reports/{report_id}/v{number}/report.{name}", summary="下载已发布的文件", response_model=None)

@@ -32,6 +32,7 @@ class Linker:
     here: str
     static: bool = False
     base_url: str = ""  # absolute address of the site root, for the feed and the sitemap
+    district: str = ""  # the district the portal publishes for, named on every page
 
     def url(self, target: str) -> str:
         if self.static and (target == "" or target.endswith("/")):
@@ -77,8 +78,39 @@ def by_year_and_type(reports: list[PublishedReport]) -> dict[int, dict[str, list
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The search form's choices: words of the body's name, a year, a body type (blank: any)."""
+
+    q: str = ""
+    year: int | None = None
+    body_type: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.year or self.body_type)
+
+
+def filter_options(reports: list[PublishedReport]) -> dict[str, Any]:
+    """The years and body types the filters offer: those that have a published report."""
+    types = sorted(
+        {r.body_type for r in reports}, key=lambda t: TYPE_ORDER.index(t) if t in TYPE_ORDER else 99
+    )
+    return {
+        "years": sorted({r.year for r in reports}, reverse=True),
+        "types": [(t, body_type_label(t)) for t in types],
+    }
+
+
 def index_page(reports: list[PublishedReport], link: Linker) -> str:
-    return _render("portal_index.html", link, years=by_year_and_type(reports), total=len(reports))
+    return _render(
+        "portal_index.html",
+        link,
+        years=by_year_and_type(reports),
+        total=len(reports),
+        filters=Filters(),
+        options=filter_options(reports),
+    )
 
 
 def year_page(year: int, reports: list[PublishedReport], link: Linker) -> str:
@@ -90,8 +122,54 @@ def body_page(body_name: str, body_type: str, reports: list[PublishedReport], li
     return _render("portal_body.html", link, body_name=body_name, body_type=body_type, reports=reports)
 
 
-def search_page(q: str, reports: list[PublishedReport], link: Linker) -> str:
-    return _render("portal_search.html", link, q=q, reports=reports)
+def search_page(
+    q: str,
+    reports: list[PublishedReport],
+    link: Linker,
+    *,
+    filters: Filters | None = None,
+    everything: list[PublishedReport] | None = None,
+) -> str:
+    """The search results; `everything` (all published reports) gives the filters their choices."""
+    return _render(
+        "portal_search.html",
+        link,
+        q=q,
+        reports=reports,
+        filters=filters or Filters(q=q),
+        options=filter_options(everything if everything is not None else reports),
+    )
+
+
+def verify_page(reports: list[PublishedReport], link: Linker) -> str:
+    """核验与订阅: every published file's SHA-256 (to check a copy is the original) and the feed."""
+    rows = [
+        {
+            "report": r,
+            "version": v,
+            "files": [
+                {
+                    "label": LABELS[name],
+                    "path": f"{v.path}report.{name}",
+                    "sha256": v.artifacts[name]["sha256"],
+                    "filename": download_name(r.body_name, r.year, v.number, name),
+                }
+                for name in ORDER
+                if name in v.artifacts
+            ],
+        }
+        for r in reports
+        for v in reversed(r.versions)
+    ]
+    return _render("portal_verify.html", link, rows=rows)
+
+
+FAVICON = Path(__file__).resolve().parents[1] / "web" / "static" / "favicon.svg"
+
+
+def favicon() -> bytes:
+    """The site's icon (an SVG), served at /favicon.ico, /public/favicon.svg and in the export."""
+    return FAVICON.read_bytes()
 
 
 def search_script() -> str:
@@ -146,7 +224,7 @@ def feed(reports: list[PublishedReport], link: Linker, limit: int = 200) -> str:
 
 
 def sitemap(reports: list[PublishedReport], link: Linker) -> str:
-    pages: list[tuple[str, datetime | None]] = [("", None), ("search/", None)]
+    pages: list[tuple[str, datetime | None]] = [("", None), ("search/", None), ("verify/", None)]
     pages += [(f"years/{y}/", None) for y in sorted({r.year for r in reports}, reverse=True)]
     pages += [(f"bodies/{b}/", None) for b in sorted({r.body_id for r in reports})]
     for r in reports:
@@ -155,4 +233,15 @@ def sitemap(reports: list[PublishedReport], link: Linker) -> str:
     return _render("sitemap.xml", link, pages=pages)
 
 
-__all__ = ["Linker", "cn_date", "index_page", "year_page", "body_page", "report_page", "feed", "sitemap"]
+__all__ = [
+    "Filters",
+    "Linker",
+    "cn_date",
+    "verify_page",
+    "index_page",
+    "year_page",
+    "body_page",
+    "report_page",
+    "feed",
+    "sitemap",
+]

@@ -115,4 +115,4 @@ def test_a_correction_shows_its_note_first_with_the_first_publication_date(r2021
     assert article[0].tag == "aside", "the correction note comes before the title"
     note = article[0].text_content()
     assert "更正说明" in note and "表四行政复议数据填报有误" in note
-    assert "2025年1月21日首次发布" in note and "2025年2月10日发布更正版（第2版）" in note
+    assert "2025年1月21日首次发布" in note and "2025年2月10日发布更正版" in note
