@@ -7,21 +7,40 @@ late (2025-02-05), so it is 已公开 and 逾期公开; the two others are draft
 from __future__ import annotations
 
 import io
+import random
 import re
 from datetime import datetime
 
 import pytest
-from conftest import clean_report, to_review
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from workflow.clock import SHANGHAI, FixedClock, set_clock
 from workflow.db.models import AuditEvent, ReminderSent, ReportRow, ValidationRun
+from workflow.domain.samples import sample_report
 from workflow.rules.catalog import validate
-from workflow.services import drafts, publication, review, submission
+from workflow.services import checks, drafts, publication, review, submission
 from workflow.storage import LocalStorage
 
 pytestmark = pytest.mark.both_backends
+
+
+def clean_report(year: int = 2024, body_name: str = "鲁沙尔镇人民政府"):
+    return sample_report(random.Random(7), year=year, body_name=body_name)
+
+
+def to_review(db, report_id: int, actor_id: int, content) -> None:
+    """Save `content` as the draft, explain its warnings, submit and check it (as tests/web/conftest.py;
+    a copy here, since `from conftest import` finds another conftest when suites run together)."""
+    with db.sessions() as s:
+        rev = s.get(ReportRow, report_id).draft_revision
+        drafts.save_draft(s, report_id=report_id, content=content, expected_revision=rev, actor_id=actor_id)
+        for f in validate(content).warnings:
+            drafts.explain_warning(
+                s, report_id=report_id, finding_key=f.key, text="已核实。", actor_id=actor_id
+            )
+        version_id = submission.submit(s, report_id=report_id, actor_id=actor_id)
+        checks.run_checks(s, version_id=version_id)
 
 
 @pytest.fixture
