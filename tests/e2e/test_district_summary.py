@@ -127,18 +127,21 @@ def test_office_and_public_summary(district, live_server, chromium) -> None:
     page.screenshot(path=str(ARTIFACTS / "office-summary-full.png"), full_page=True)
     link = items.first.locator("a").first
     name = link.inner_text()
-    link.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        link.click()
     assert f"/review/{district[name]}" in page.url
     assert name in page.inner_text("body")
     # the dashboard shows the chart (an SVG image served by the summary)
     page.goto(f"{live_server}/admin?year=2026")
-    img = page.locator("#summary-chart img.chart")
-    assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#summary-chart img.chart');"
+        " return i !== null && i.complete && i.naturalWidth > 0; }",
+        timeout=15000,
+    )
     # the district government's draft, pre-filled, opens in the form
     page.goto(f"{live_server}/admin/summary?year=2026")
-    page.click("#make-draft")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#make-draft")
     assert "/edit" in page.url and "已按汇总数字生成本级报告草稿" in page.inner_text("body")
     page.context.close()
 

@@ -41,8 +41,9 @@ def bar_chart(
     chart_id: str = "chart",
 ) -> str:
     """Horizontal grouped bars (labels on the left read well in Chinese and on a phone)."""
-    label_w = 150
-    right_pad = 70
+    longest = max((len(g.label) for g in groups), default=4)
+    label_w = min(width * 2 // 5, 13 * longest + 14)  # 13 px a character at font-size 13
+    right_pad = min(70, width // 7)
     gap = 10
     top = 34 + 20  # title + legend
     plot_w = max(50, width - label_w - right_pad)

@@ -38,7 +38,9 @@ def summaries(session: Session) -> list[YearSummary]:
                     year=year,
                     count=result.current.count,
                     format_name=result.current.spec.name,
-                    charts=summary_html.charts_svg(result.current, result.previous, id_prefix=prefix),
+                    charts=summary_html.charts_svg(
+                        result.current, result.previous, id_prefix=prefix, width=360
+                    ),
                     breakdown=summary_html.breakdown_html(result.current, id_prefix=prefix),
                     tables=summary_html.tables_html(result.current, result.previous, id_prefix=prefix),
                     anchor=prefix,
