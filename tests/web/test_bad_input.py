@@ -149,9 +149,12 @@ def test_upload_fills_the_form_and_shows_errors_at_cells(world, browser):
         )
     assert r.status_code == 200, r.text[:300]
     assert "已从“lushaer_2024.txt”导入" in r.text
-    # A blank 表四 行政复议 group is one finding for its five cells (issue #14, class 7), shown with 表四.
-    caption = re.search(r'<table[^>]*data-table="t4">\s*<caption>(.*?)</caption>', r.text, re.S)
-    assert caption and "A1" in caption.group(1) and "行政复议" in caption.group(1)
+    # A blank 表四 行政复议 group is one finding for its five cells (issue #14, class 7), shown at its
+    # group (issue #15): above its first cell, and each of its cells marked and described by it.
+    box = re.search(r'<div class="row-findings" id="row-t4-review">(.*?)</div>\s*</div>', r.text, re.S)
+    assert box and "A1" in box.group(1) and "行政复议" in box.group(1)
+    cell = re.search(r'<td class="cell([^"]*)" data-cell="t4.review.upheld".*?</td>', r.text, re.S)
+    assert "has-error" in cell.group(1) and 'aria-describedby="row-t4-review-msg"' in cell.group(0)
     assert "2019年试行版格式" in r.text  # A5
     assert "鲁沙尔镇" in r.text
 

@@ -15,6 +15,7 @@ from workflow.domain.formats import FORMATS, T3_COLUMNS, T3_LEGAL_PERSON_COLUMNS
 from workflow.domain.model import Number
 from workflow.rules.cells import Grid, grid
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table, total
+from workflow.rules.sums import B1_MESSAGE, B2_MESSAGE
 from workflow.rules.textscan import scan
 
 ROW_PARTS: Final = ("natural", *T3_LEGAL_PERSON_COLUMNS)  # 自然人 + L5 = 总计
@@ -96,7 +97,7 @@ def check_row_totals(ctx: Context, out: Emitter) -> None:
         if expected != vals[_TOTAL]:
             out.add(
                 _loc(key, "total"),
-                f"表三“{label}”行：总计应等于自然人与法人或其他组织各列之和 {expected}，实际填写 {vals[_TOTAL]}",
+                B1_MESSAGE.format(label=label, expected=expected, actual=vals[_TOTAL]),
                 expected=expected,
                 actual=vals[_TOTAL],
             )
@@ -140,7 +141,7 @@ def check_column_totals(ctx: Context, out: Emitter) -> None:
         if expected != actual:
             out.add(
                 _loc("total", col),
-                f"表三“{COLUMN_LABELS[col]}”列：（七）总计应等于各项办理结果之和 {expected}，实际填写 {actual}",
+                B2_MESSAGE.format(label=COLUMN_LABELS[col], expected=expected, actual=actual),
                 expected=expected,
                 actual=actual,
             )

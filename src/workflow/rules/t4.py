@@ -13,6 +13,7 @@ from workflow.domain.formats import T4, T4_COLUMN_KEYS
 from workflow.domain.model import Number, Table
 from workflow.rules.cells import grid
 from workflow.rules.engine import Context, Emitter, Locator, Rule, Severity, present_table, total
+from workflow.rules.sums import C1_MESSAGE
 from workflow.rules.t3 import sentence_at
 from workflow.rules.textscan import BREAKS, Found, Scan, find, scan
 
@@ -63,8 +64,7 @@ def check_group_totals(ctx: Context, out: Emitter) -> None:
         if expected != actual:
             out.add(
                 _loc(group, "total"),
-                f"表四{GROUP_LABELS[group]}：总计应等于结果维持、结果纠正、其他结果、尚未审结之和 {expected}，"
-                f"实际填写 {actual}",
+                C1_MESSAGE.format(label=GROUP_LABELS[group], expected=expected, actual=actual),
                 expected=expected,
                 actual=actual,
             )

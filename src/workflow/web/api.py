@@ -71,6 +71,22 @@ class ReportDetail(ReportSummary):
     explanations: dict[str, str]
 
 
+class CheckProgress(BaseModel):
+    step: int
+    of: int
+    text: str
+
+
+class CheckStatusOut(BaseModel):
+    source: Literal["draft", "version"]
+    label: str
+    counts: dict[str, int] | None
+    checking: bool
+    state: str
+    version: int
+    progress: CheckProgress
+
+
 class DraftIn(BaseModel):
     content: dict[str, Any]
     expected_revision: int = Field(ge=0, le=MAX_ID)
@@ -209,6 +225,18 @@ def get_report(
         "findings": view.found,
         "explanations": done.explained,
     }
+
+
+@router.get(
+    "/reports/{report_id}/check-status",
+    response_model=CheckStatusOut,
+    summary="校验进度与错误、警告数（与填写页、状态页一致）",
+)
+def get_check_status(
+    request: Request, report_id: Id, user: ApiUser, db: DB, report: ApiReadReport
+) -> dict[str, Any]:
+    # The one count every page shows; the form and status pages poll it while the workers check.
+    return pagedata.check_status(request.app.state.memo, db, report).to_json()
 
 
 @router.put("/reports/{report_id}/draft", response_model=Revision, summary="保存草稿（需当前版本号）")

@@ -112,7 +112,7 @@ def latest_run(memo: Memo, db: Session, v: VersionView, facts: Facts) -> RunView
             run.error_count,
             run.warning_count,
             run.notice_count,
-            findings.sort_findings(found),
+            findings.sort_findings(findings.anchored(found, v.content)),
             findings.locate(found, v.content),
         )
 
@@ -198,7 +198,7 @@ def checked_draft(
             content,
             values,
             found,
-            findings.sort_findings(found),
+            findings.sort_findings(findings.anchored(found, content)),
             findings.counts(found),
             findings.locate(found, content),
             forms.cell_errors(content),
@@ -315,3 +315,64 @@ def facts(db: Session, report: ReportRow) -> Facts:
         elif kind == "p" and section:  # a report for the year before that was submitted
             out = replace(out, previous_year=(id_, section))
     return out
+
+
+# ---------------------------------------------------------------- one count of findings, for every page
+
+EDITABLE_STATES = ("draft", "returned", "needs_fixes")
+CHECKING_STATES = ("submitted", "checking")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckStatus:
+    """The one count of errors, warnings and notices every page shows for a report.
+
+    While the clerk can edit, it is the stored draft's check (what the form shows); once submitted,
+    it is the latest submitted version's latest finished check, labelled as such, or "checking"
+    while the workers have not finished it.
+    """
+
+    source: str  # "draft" or "version"
+    label: str  # what a person reads: 当前草稿 / 第 2 版（已提交）
+    counts: dict[str, int] | None  # None while the check runs
+    checking: bool
+    state: str
+    version: int
+    draft: DraftView | None = None
+    run: RunView | None = None
+
+    @property
+    def progress(self) -> tuple[int, int, str]:
+        """(step, of, words): 已提交 → 正在检查 → 检查完成."""
+        if not self.checking:
+            return 3, 3, "检查完成"
+        if self.state == "checking":
+            return 2, 3, "正在逐项检查表格和正文"
+        return 1, 3, "已提交，等待检查"
+
+    def to_json(self) -> dict[str, Any]:
+        step, of, words = self.progress
+        return {
+            "source": self.source,
+            "label": self.label,
+            "counts": self.counts,
+            "checking": self.checking,
+            "state": self.state,
+            "version": self.version,
+            "progress": {"step": step, "of": of, "text": words},
+        }
+
+
+def check_status(memo: Memo, db: Session, report: ReportRow, done: Facts | None = None) -> CheckStatus:
+    done = done if done is not None else facts(db, report)
+    if report.state in EDITABLE_STATES or report.latest_version < 1:
+        view, _ = checked_draft(memo, db, report, previous_year(memo, db, done))
+        return CheckStatus("draft", "当前草稿", dict(view.counts), False, report.state, 0, draft=view)
+    v = version(memo, db, report.id, report.latest_version)
+    run = latest_run(memo, db, v, done) if v is not None else None
+    label = f"第 {report.latest_version} 版（已提交）"
+    if run is None:
+        checking = report.state in CHECKING_STATES or v is not None
+        return CheckStatus("version", label, None, checking, report.state, report.latest_version)
+    counts = {"error": run.error_count, "warning": run.warning_count, "notice": run.notice_count}
+    return CheckStatus("version", label, counts, False, report.state, report.latest_version, run=run)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -9,8 +11,9 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from workflow.db.models import ReportRow, User
-from workflow.domain.formats import FORMATS
+from workflow.domain.formats import FORMATS, FormatId
 from workflow.domain.model import Report
+from workflow.rules.sums import sum_rules
 from workflow.services import drafts, review, submission
 from workflow.services.errors import AlreadySubmitted, ReportExists, ServiceError, StaleVersion
 from workflow.web import data, findings, forms, pagedata, review_notes
@@ -54,6 +57,12 @@ def start_report(
     return redirect(f"/reports/{rid}/edit")
 
 
+@cache
+def sum_rules_json(fmt: FormatId) -> str:
+    """The format's sum rules for the browser (form-arith.js): the server's own definitions and texts."""
+    return json.dumps(sum_rules(fmt), ensure_ascii=False, separators=(",", ":"))
+
+
 def _form_page(
     request: Request,
     db: Any,
@@ -77,6 +86,7 @@ def _form_page(
         draft, shown, shown_errors, at = view.content, view.values, view.errors, view.at
         sorted_found, counts, revision = view.findings, view.counts, view.revision
         tables_key: tuple[Any, ...] | None = (*key, editable)
+        check = pagedata.check_status(memo, db, report, done)  # the count every page shows
     else:
         draft = content or data.draft_of(report)
         shown = values or forms.form_values(draft)
@@ -85,9 +95,10 @@ def _form_page(
         found = findings.check(draft, prev.content if prev else None)
         shown_errors = errors if errors is not None else forms.cell_errors(draft)
         at = findings.locate(found, draft)
-        sorted_found, counts = findings.sort_findings(found), findings.counts(found)
+        sorted_found, counts = findings.sort_findings(findings.anchored(found, draft)), findings.counts(found)
         revision = int((values or {}).get("revision", report.draft_revision))
         tables_key = None  # typed values or form errors on screen: never cached
+        check = pagedata.CheckStatus("typed", "页面上尚未保存的内容", counts, False, report.state, 0)
     tables = tables_html(
         request,
         tables_key,
@@ -107,6 +118,8 @@ def _form_page(
         "tables": tables,
         "findings": sorted_found,
         "counts": counts,
+        "check": check,
+        "sum_rules_json": sum_rules_json(draft.format),
         "explained": done.explained,
         "contests": contest_views(db, report.id),
         "editable": editable,
@@ -302,11 +315,31 @@ def status_page(request: Request, report_id: Id, user: PageUser, db: ReadDB) -> 
     report = report_for(db, user, report_id)
     memo = request.app.state.memo
     s = pagedata.shown(memo, db, report)
-    ctx = shown_context(request, s) | {
-        "report": report,
-        "versions": pagedata.version_numbers(memo, db, report),
-        "contests": contest_views(db, report.id),
-        "notes": review_notes.load(db, report.id, s.content.spec),
-    }
+    check = pagedata.check_status(memo, db, report, s.facts)  # the same count as the form's
+    ctx = (
+        shown_context(request, s)
+        | _draft_check_context(request, s, check)
+        | {
+            "report": report,
+            "check": check,
+            "versions": pagedata.version_numbers(memo, db, report),
+            "contests": contest_views(db, report.id),
+            "notes": review_notes.load(db, report.id, s.content.spec),
+        }
+    )
     db.close()  # the connection goes back to the pool before the page is rendered
     return render(request, "submit/status.html", ctx)
+
+
+def _draft_check_context(request: Request, s: pagedata.Shown, check: pagedata.CheckStatus) -> dict[str, Any]:
+    """While the clerk can edit, the status page lists the draft's findings (the form's), and shows
+    them on the draft's tables when nothing was submitted yet."""
+    view = check.draft
+    if view is None:
+        return {}
+    out: dict[str, Any] = {"findings": view.findings}
+    if s.version is None:
+        out["tables"] = tables_html(  # not cached: the findings depend on the day as well
+            request, None, spec=view.content.spec, values=view.values, at=view.at, errors={}
+        )
+    return out
