@@ -99,6 +99,9 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/admin/throttles"): ADMIN_ONLY,
     ("POST", "/admin/throttles/lift"): ADMIN_ONLY,
     # accounts, sessions and API tokens (issue #13): every signed-in user has an account page
+    ("GET", "/messages"): SIGNED_IN,  # each person sees only their own and their body's messages
+    ("POST", "/messages/read"): SIGNED_IN,
+    ("POST", "/messages/{message_id}/read"): SIGNED_IN,
     ("GET", "/account"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
     ("POST", "/account/signout-all"): SIGNED_IN,
@@ -181,6 +184,7 @@ def _url(path: str, world) -> str:
         ("user_id", world.ids["clerk"]),
         ("revision", 1),  # the draft's first save
         ("token_id", 999_999),  # nobody's: 404 for everyone signed in
+        ("message_id", 1),  # marked read only when it is addressed to the one asking
     ):
         path = path.replace("{" + name + "}", str(value))
     return path

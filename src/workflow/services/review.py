@@ -19,7 +19,7 @@ from workflow.db.models import (
     ReviewDecision,
     User,
 )
-from workflow.domain.formats import FORMATS, SECTION_NUMERALS, FormatId, ReportFormat
+from workflow.domain.formats import FORMATS, SECTION_NUMERALS, TABLE_NAMES, FormatId, ReportFormat
 from workflow.domain.states import ReportEvent, ReportState, approval_event, stage_label
 from workflow.services import audit, contests
 from workflow.services.checks import is_stale, recheck_if_stale
@@ -174,7 +174,7 @@ def _decide(
                 column_key=c.column_key,
             )
         )
-    _notify_body(session, report, event, stage)
+    _notify_body(session, report, event, stage, _return_note(comments, cells))
     if event is ReportEvent.APPROVE:
         enqueue_after_commit(session, "publish_report", report_id=report.id)
     return target.value
@@ -344,7 +344,18 @@ def _record_decision(
         raise AlreadyDecided() from None
 
 
-def _notify_body(session: Session, report: ReportRow, event: ReportEvent, stage: str) -> None:
+def _return_note(comments: Mapping[int | None, str], cells: Iterable[tuple[int | None, CellComment]]) -> str:
+    """The reviewer's comments as the 消息 page shows them with a return: one line each."""
+    lines = []
+    for section, text in comments.items():
+        where = f"第{SECTION_NUMERALS.get(section, section)}部分" if section else "全文"
+        lines.append(f"{where}：{text}")
+    for _, c in cells:
+        lines.append(f"{TABLE_NAMES.get(c.table_id, '表格')}单元格：{c.text}")
+    return "\n".join(lines)[:4000]
+
+
+def _notify_body(session: Session, report: ReportRow, event: ReportEvent, stage: str, note: str = "") -> None:
     year = report.season.report_year
     if event is ReportEvent.RETURN:
         title = f"{year}年度报告被退回修改（{stage_label(stage)}）"
@@ -352,7 +363,9 @@ def _notify_body(session: Session, report: ReportRow, event: ReportEvent, stage:
         title = f"{year}年度报告已审定通过，即将公开"
     else:
         title = f"{year}年度报告已通过“{stage_label(stage)}”"
-    session.add(Notification(body_id=report.body_id, title=title, body=""))
+    session.add(
+        Notification(body_id=report.body_id, title=title, body=note if event is ReportEvent.RETURN else "")
+    )
 
 
 @transactional

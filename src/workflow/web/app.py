@@ -159,6 +159,9 @@ def _include_routers(app: FastAPI) -> None:
     from workflow.web import views_drafts  # autosave, conflicts and 历史版本 (issue #15.1)
 
     app.include_router(views_drafts.router)
+    from workflow.web import views_messages  # 消息: returns, approvals, publications, reminders (#15.7)
+
+    app.include_router(views_messages.router)
     app.include_router(metrics.router)
     try:  # the public portal is the publication engineer's router (issue 5)
         portal = importlib.import_module("workflow.portal")

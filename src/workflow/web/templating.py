@@ -33,7 +33,13 @@ def _dt(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def _context(request: Request) -> dict[str, Any]:
-    return {"csrf": csrf_token(request), "current_user": getattr(request.state, "user", None)}
+    from workflow.web.header import Header  # the due date and unread count, computed only if shown
+
+    return {
+        "csrf": csrf_token(request),
+        "current_user": getattr(request.state, "user", None),
+        "header": Header(request),
+    }
 
 
 def build_templates(*, auto_reload: bool = True) -> Jinja2Templates:
