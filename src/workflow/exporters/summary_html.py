@@ -71,7 +71,7 @@ def tables_html(current: Summary, previous: Summary | None, *, id_prefix: str = 
     out: list[str] = []
     t2 = spec.table("t2")
     out.append(
-        f'<h3 id="{id_prefix}-t2">表二 主动公开政府信息情况</h3><div class="table-scroll" tabindex="0">'
+        f'<h3 id="{id_prefix}-t2">表二 主动公开政府信息情况</h3><div class="table-scroll" tabindex="0" role="region" aria-labelledby="{id_prefix}-t2">'
     )
     out.append(
         f'<table class="grid summary" id="{id_prefix}-table-t2"><thead><tr><th scope="col">信息内容</th>'
@@ -100,7 +100,9 @@ def tables_html(current: Summary, previous: Summary | None, *, id_prefix: str = 
     ):
         table = spec.table(tid)
         cols = table.rows[0].columns
-        out.append(f'<h3 id="{id_prefix}-{tid}">{escape(title)}</h3><div class="table-scroll" tabindex="0">')
+        out.append(
+            f'<h3 id="{id_prefix}-{tid}">{escape(title)}</h3><div class="table-scroll" tabindex="0" role="region" aria-labelledby="{id_prefix}-{tid}">'
+        )
         head = "".join(f'<th scope="col">{escape(c.label)}</th>' for c in cols)
         out.append(
             f'<table class="grid summary" id="{id_prefix}-table-{tid}"><thead><tr><th scope="col">分组</th>'
@@ -147,7 +149,8 @@ def breakdown_html(current: Summary, *, id_prefix: str = "sum") -> str:
             f'<td class="num">{show(current.value(tid, row, col))}</td></tr>'
         )
     return (
-        f'<div class="table-scroll" tabindex="0"><table class="grid summary" id="{id_prefix}-by-type"><thead><tr>'
+        f'<div class="table-scroll" tabindex="0" role="region" aria-label="按单位类型">'
+        f'<table class="grid summary" id="{id_prefix}-by-type"><thead><tr>'
         f'<th scope="col">项目</th>{head}<th scope="col">合计（{current.count} 个单位）</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
