@@ -183,7 +183,7 @@ def make_district_draft(session: Session, *, jurisdiction_id: int, year: int, ac
     season = session.scalar(select(Season).where(Season.report_year == year))
     if season is None:
         raise NotFound(f"还没有设置 {year} 年度，请先在“年度与截止日期”中添加")
-    summary = district_summary(session, jurisdiction_id, year).current
+    summary = district_summary(session, jurisdiction_id, year, with_outliers=False).current
     session.rollback()  # end the read before the writes
     body_id = ensure_district_body(session, jurisdiction_id=jurisdiction_id, actor_id=actor_id)
     body = session.get(Body, body_id)
