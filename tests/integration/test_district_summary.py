@@ -133,3 +133,67 @@ def test_district_summary_sums_outliers_and_exports(session, clock) -> None:
     assert kept.section_text(5) == "区政府办公室写下的问题与改进。"
     # the district's own report never counts in its own summary
     assert summary_service.district_summary(session, jurisdiction_id, 2026).current.count == N
+
+
+def _row(session, body, season_id, state, versions, published):
+    """A report with `versions` (contents, oldest first), the version numbers in `published` published."""
+    from datetime import UTC, datetime
+
+    from workflow.db.models import Publication, ReportVersion
+
+    row = ReportRow(
+        body_id=body.id,
+        season_id=season_id,
+        state=state,
+        draft=versions[-1].to_dict(),
+        latest_version=len(versions),
+    )
+    session.add(row)
+    session.flush()
+    for number, content in enumerate(versions, start=1):
+        v = ReportVersion(
+            report_id=row.id, number=number, content=content.to_dict(), content_hash=content.content_hash()
+        )
+        session.add(v)
+        session.flush()
+        if number in published:
+            at = datetime(2027, 1, 20, tzinfo=UTC)
+            session.add(
+                Publication(report_id=row.id, version_id=v.id, published_at=at, first_published_at=at)
+            )
+    return row.id
+
+
+@pytest.mark.both_backends
+def test_which_version_counts(session) -> None:
+    """Approved: its latest version; published and being corrected: the version last published; in
+    review for the first time: nothing.  The public summary counts published versions only."""
+    rng = random.Random(9)
+    s2026 = season(session, 2026)
+
+    def report(name: str, new: int) -> Report:
+        r = sample_report(rng, year=2026, body_name=name)
+        r.tables["t3"].set("new", "natural", new)
+        r.tables["t3"].set("new", "total", new)
+        return r
+
+    a = make_body(session, "甲镇人民政府")
+    b = make_body(session, "乙镇人民政府")
+    c = make_body(session, "丙镇人民政府")
+    _row(session, a, s2026.id, "approved", [report("甲镇人民政府", 1)], published=set())
+    _row(
+        session,
+        b,
+        s2026.id,
+        "in_review",
+        [report("乙镇人民政府", 10), report("乙镇人民政府", 1000)],
+        published={1},
+    )
+    _row(session, c, s2026.id, "in_review", [report("丙镇人民政府", 100)], published=set())
+    session.commit()
+    jid = a.jurisdiction_id
+    office = summary_service.district_summary(session, jid, 2026)
+    assert office.current.count == 2 and office.current.value("t3", "new", "total") == 11
+    public = summary_service.district_summary(session, jid, 2026, published_only=True)
+    assert public.current.count == 1 and public.current.value("t3", "new", "total") == 10
+    assert summary_service.published_years(session, jid) == [2026]
