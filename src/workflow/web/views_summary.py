@@ -12,10 +12,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflow.db.models import Jurisdiction, Season, User
+from workflow.db.models import Jurisdiction, ReportRow, Season, User
 from workflow.domain.summary import OUTLIER_KIND_LABELS, type_label
 from workflow.exporters import summary_html
 from workflow.exporters.summary_xlsx import summary_workbook
@@ -53,8 +53,13 @@ def _year(db: Session, year: int | None) -> tuple[int, list[int]]:
     years = list(db.scalars(select(Season.report_year).order_by(Season.report_year.desc())))
     if not years:
         raise HTTPException(404, NO_SEASON)
-    if year is None:
-        return years[0], years
+    if year is None:  # the latest year with an approved report, else the latest season
+        counted = db.scalar(
+            select(func.max(Season.report_year))
+            .join(ReportRow, ReportRow.season_id == Season.id)
+            .where(ReportRow.state.in_(summary_service.COUNTED_STATES))
+        )
+        return (counted or years[0]), years
     if year not in years:
         raise HTTPException(404, f"还没有设置 {year} 年度，请从年度列表中选择")
     return year, years
