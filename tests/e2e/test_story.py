@@ -74,8 +74,10 @@ def test_the_season_of_one_township(live_server, chromium, shots, district, db):
     report_id = int(report_url.rsplit("/", 1)[1])
 
     # Upload the township's text and see the errors where they are.
-    clerk.set_input_files("input[name=file]", LUSHAER)
-    clerk.click("text=上传并填入表单")
+    clerk.set_input_files("#import-form input[name=file]", LUSHAER)
+    clerk.click("#import-upload")  # the preview first (issue #15.2), then 确认导入
+    clerk.wait_for_url(re.compile(r"/import\?p="))
+    clerk.click("#confirm-import")
     clerk.wait_for_load_state()
     assert "已从“lushaer_2024.txt”导入" in clerk.content()
     blank = cell(clerk, "t4.review.upheld")

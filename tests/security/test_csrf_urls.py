@@ -68,7 +68,7 @@ def test_the_form_page_with_warnings_and_upload_form_keeps_the_token_in_the_body
         r'<form method="post" action="([^"]*)" enctype="multipart/form-data".*?</form>', page, re.S
     )
     assert upload, "no upload form"
-    assert upload.group(1) == f"/reports/{world.report_id}/upload"
+    assert upload.group(1) == f"/reports/{world.report_id}/import"  # shown before it replaces (#15.2)
     assert f'name="csrf_token" value="{clerk.csrf}"' in upload.group(0)
 
 

@@ -79,6 +79,10 @@ def import_bytes(
         return import_docx(data, **kw)
     if kind == "pdf":
         return import_pdf(data, **kw)
+    if kind == "xlsx":
+        from .xlsx import import_xlsx
+
+        return _guarded(lambda: import_xlsx(data))
     text = _guarded(lambda: decode_text(data))
     if looks_like_html(text, named_html=kind == "html"):
         return import_html(text, **kw)

@@ -22,8 +22,7 @@ def sniff(data: bytes, filename: str = "") -> str:
     if len(data) > MAX_BYTES:
         raise ImportFailure(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，无法读取，请检查是否上传错了文件。")
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        _check_docx(data)
-        return "docx"
+        return _check_docx(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFailure("这是旧版 Word（.doc）文件，请在 Word 中另存为 .docx 后再上传。")
     if data[:1024].lstrip().startswith(b"%PDF"):
@@ -31,15 +30,18 @@ def sniff(data: bytes, filename: str = "") -> str:
     return "html" if filename.lower().endswith((".html", ".htm", ".shtml", ".xhtml")) else "text"
 
 
-def _check_docx(data: bytes) -> None:
+def _check_docx(data: bytes) -> str:
     check_zip(data)  # entry count, declared inflated size and ratio, from the central directory only
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise ImportFailure("Word 文件已损坏（压缩包不完整），无法读取。") from exc
+    if "xl/workbook.xml" in names:
+        return "xlsx"  # an Excel workbook: the tables downloaded from the form (importers/xlsx.py)
     if "word/document.xml" not in names:
         raise ImportFailure("这是压缩文件，不是 Word（.docx）文档，无法读取。")
+    return "docx"
 
 
 def decode_text(data: bytes) -> str:

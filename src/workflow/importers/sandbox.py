@@ -39,7 +39,7 @@ _TOO_BIG: Final = (
 _TOO_SLOW: Final = "文件读取超时（超过 {} 秒），请检查文件是否损坏，或另存为普通 .docx 后重新上传。"
 _BUSY: Final = "服务器正在读取其他上传的文件，请稍后重新上传。"
 
-_PRELOAD: Final = ("assemble", "docx", "html", "text", "pdf")
+_PRELOAD: Final = ("assemble", "docx", "html", "text", "pdf", "xlsx")
 
 _lock = threading.Lock()
 _context: ForkServerContext | None = None

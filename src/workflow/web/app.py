@@ -156,6 +156,9 @@ def _include_routers(app: FastAPI) -> None:
     from workflow.web import views_summary  # the district's summary (issue #16.3)
 
     app.include_router(views_summary.router)
+    from workflow.web import views_import  # imports shown before they replace (issue #15.2, .5, .6)
+
+    app.include_router(views_import.router)
     from workflow.web import views_drafts  # autosave, conflicts and 历史版本 (issue #15.1)
 
     app.include_router(views_drafts.router)
