@@ -51,6 +51,8 @@ def _reports() -> list[Report]:
 
 @pytest.mark.both_backends
 def test_district_summary_sums_outliers_and_exports(session, clock) -> None:
+    # ~5-10 s: the 40 reports go through the real services (start, submit with the rule catalog,
+    # checks, every review stage), as the issue asks: approved reports, not rows written by hand.
     reports = _reports()
     ids = [approved_report(session, r) for r in reports]
     jurisdiction_id = session.scalar(select(Body.jurisdiction_id).limit(1))
