@@ -2,8 +2,8 @@
  *
  * The rules come from the page (#sum-rules data-rules: workflow.rules.sums, the definitions and
  * message texts the server's check uses): each rule says which cells add up to which.  When all of
- * a rule's parts hold numbers, the target cell shows the total ("合计 N", and as its placeholder
- * when empty); a filled target that differs is marked with the server's own message.  Blank or
+ * a rule's parts hold numbers, an empty target cell shows the total ("合计 N", and as its
+ * placeholder); a filled target that differs is marked with the server's own message.  Blank or
  * unreadable parts: nothing is said (the full check on the server reports the blanks on save).
  */
 (function () {
@@ -87,7 +87,8 @@
       describe(input, id, true);
     } else {
       box.className = "live-sum";
-      box.textContent = totals.length ? "合计 " + totals.map(plain).join(" / ") : "";
+      // The total is shown while the clerk has not typed it (a correct one needs no repeating).
+      box.textContent = totals.length && actual === null ? "合计 " + totals.map(plain).join(" / ") : "";
       td.classList.remove("has-live-error");
       if (!td.classList.contains("has-error")) input.removeAttribute("aria-invalid");
       describe(input, id, false);
