@@ -53,6 +53,12 @@
     }
 
     var saved = snapshot(fields());
+    if (document.getElementById("restored-note")) {
+      // app.js has put back what an expired session cut off: on screen, not yet saved.
+      saved = "";
+      status.setAttribute("data-state", "dirty");
+      status.textContent = "已恢复的内容尚未保存，请检查后保存（修改任意一处也会自动保存）";
+    }
 
     function dirty() {
       return snapshot(fields()) !== saved;
