@@ -276,7 +276,7 @@ def check_filled(ctx: Context, out: Emitter) -> None:
                     continue  # the 2019 format's single row stands here: A5 names the old template
                 out.add(
                     _loc(tid, row.key),
-                    f"{name}缺少“{row.label}”一行：请补上该行，没有数据的填 0",
+                    f"{name}缺少“{row.label}”一行的数据：请填写该行，没有数据的格填 0",
                     expected="整行数据",
                     actual="缺失",
                 )

@@ -64,17 +64,34 @@ class Locator:
         return {"section": self.section, "table": self.table, "row": self.row, "column": self.column}
 
     def describe(self) -> str:
-        """Chinese description: 第三部分 表三 row new 列 total."""
+        """Chinese description: 第三部分 表三 “一、本年新收政府信息公开申请数量”行 “总计”列."""
         parts = []
         if self.section is not None:
             parts.append(f"第{SECTION_NUMERALS.get(self.section, self.section)}部分")
         if self.table:
             parts.append(TABLE_NAMES.get(self.table, self.table))
         if self.row:
-            parts.append(f"行 {self.row}")
+            parts.append(f"“{_TABLE_ROW_LABELS.get((self.table, self.row), '其他')}”行")
         if self.column:
-            parts.append(f"列 {self.column}")
+            parts.append(f"“{_TABLE_COLUMN_LABELS.get((self.table, self.column), '其他')}”列")
         return " ".join(parts) or "全文"
+
+
+def _table_labels() -> tuple[dict[tuple[str | None, str], str], dict[tuple[str | None, str], str]]:
+    """Row and column labels of the national formats by (table id, key): a person reads the label,
+    never the key (the 2021 format's label wins where both formats use a key)."""
+    rows: dict[tuple[str | None, str], str] = {}
+    columns: dict[tuple[str | None, str], str] = {}
+    for fmt in FORMATS.values():
+        for table in fmt.tables:
+            for row in table.rows:
+                rows.setdefault((table.id, row.key), row.label)
+                for col in row.columns:
+                    columns.setdefault((table.id, col.key), col.label)
+    return rows, columns
+
+
+_TABLE_ROW_LABELS, _TABLE_COLUMN_LABELS = _table_labels()
 
 
 def _plain(v: Any) -> Any:

@@ -24,7 +24,7 @@ from workflow.clock import now
 from workflow.db.models import Publication, ReportVersion
 from workflow.db.session import begin_write
 from workflow.domain.model import Report
-from workflow.domain.states import ReportState
+from workflow.domain.states import STATE_LABELS, ReportState
 from workflow.publish.artifacts import render_all
 from workflow.publish.html import PublicationMeta
 from workflow.services import contests
@@ -73,7 +73,9 @@ def _plan(session: Session, report_id: int) -> _Plan | Publication:
         if existing is not None:
             return existing
         if report.state != ReportState.APPROVED.value:
-            raise InvalidTransition(f"报告当前状态为“{report.state}”，尚未审定，不能公开", state=report.state)
+            raise InvalidTransition(
+                f"报告当前状态为“{STATE_LABELS[ReportState(report.state)]}”，尚未审定，不能公开", state=report.state
+            )
         earlier = _publications(session, report_id)
         published_at = now()
         first = earlier[0].first_published_at if earlier else published_at

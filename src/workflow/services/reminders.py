@@ -39,6 +39,7 @@ from workflow.domain.bodies import BodyType
 from workflow.domain.calendar import CalendarWarning, WorkCalendar, describe_day, years_spanned
 from workflow.domain.deadlines import BodyDeadline, DeadlineRule, SeasonCalendar
 from workflow.domain.deadlines import Extension as DomainExtension
+from workflow.domain.reminder_names import channel_name, name_reminder
 from workflow.domain.reminders import (
     AUDIENCE_LABELS,
     Audience,
@@ -604,8 +605,8 @@ def describe_plan(planned: Iterable[Planned]) -> list[str]:
     for p in sorted(planned, key=lambda p: (p.body_name, p.due.reminder, p.channel.value)):
         d = p.due
         lines.append(
-            f"{p.body_name}｜{AUDIENCE_LABELS[d.audience]}｜{p.channel.value}｜{p.recipient}｜"
-            f"{d.reminder} 第{d.step}步（计划于{describe_day(d.scheduled_on)}）｜{d.reason}"
+            f"{p.body_name}｜{AUDIENCE_LABELS[d.audience]}｜{channel_name(p.channel.value)}｜{p.recipient}｜"
+            f"{name_reminder(d.reminder, d.step)}（计划于{describe_day(d.scheduled_on)}）｜{d.reason}"
         )
     return lines
 

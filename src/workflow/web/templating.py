@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,18 @@ def _dt(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if isinstance(value, datetime):
         return value.astimezone(_TZ).strftime(fmt)
     return value.strftime("%Y-%m-%d")
+
+
+def more_less(difference: Any) -> str:
+    """A finding's difference (actual − expected) in words: "，多 5" / "，少 5", never "相差 -5"."""
+    try:
+        d = Decimal(str(difference))
+    except (InvalidOperation, ValueError):
+        return ""
+    if d == 0:
+        return ""
+    n = abs(d)
+    return f"，{'多' if d > 0 else '少'} {format(n.normalize(), 'f')}"
 
 
 def _context(request: Request) -> dict[str, Any]:
@@ -66,6 +79,7 @@ def build_templates(*, auto_reload: bool = True) -> Jinja2Templates:
         layout=layout,
     )
     env.filters["dt"] = _dt
+    env.filters["more_less"] = more_less
     return Jinja2Templates(env=env, context_processors=[_context])
 
 
