@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -228,8 +229,9 @@ def test_search_filters_verify_page_and_favicon(live_server, portal, chromium):
     icon = page.request.get(live_server + "/favicon.ico")
     assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.body().startswith(b"<svg")
-    href = page.locator("link[rel=icon]").get_attribute("href")
-    assert page.request.get(page.url + href).body() == icon.body() if not href.startswith("/") else True
+    href = page.locator("link[rel=icon]").get_attribute("href") or ""
+    assert href == "../favicon.svg", "relative, so that the exported site has it too"
+    assert page.request.get(urljoin(page.url, href)).body() == icon.body()
     page.goto(live_server + "/login")
     assert page.locator("link[rel=icon]").get_attribute("href") == "/favicon.ico"
     context.close()
