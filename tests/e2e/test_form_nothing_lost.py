@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -30,7 +31,10 @@ from workflow.services.accounts import cached_hash
 CELL = 'input[name="cell.t2.licensing.decisions"]'
 OTHER_CELL = 'input[name="cell.t2.normative.repealed"]'
 SAVED = re.compile(r"已保存 \d\d:\d\d")
-WAIT_MS = 20_000  # an autosave waits 1.5 s after the last key; the machine may be busy
+WAIT_MS = 20_000
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+)  # an autosave waits 1.5 s after the last key; the machine may be busy
 
 
 @pytest.fixture
@@ -149,6 +153,8 @@ def test_two_tabs_get_a_conflict_with_both_versions_never_a_silent_overwrite(
     assert [c.inner_text() for c in row.locator("td").all()] == ["7", "5"]
     assert "您的内容" in panel.inner_text() and "已保存的内容" in panel.inner_text()
     assert _draft(db, rid).table("t2").value("licensing", "decisions") == 5  # not overwritten
+    panel.scroll_into_view_if_needed()
+    second.screenshot(path=str(SCREENSHOTS / "clerk-form-conflict.png"))
 
     second.click("#keep-mine")  # save over, on the newer revision
     expect(second.locator("#save-status")).to_have_text(SAVED, timeout=WAIT_MS)
@@ -190,6 +196,7 @@ def test_a_revision_is_restored_from_the_history(live_server, chromium, report, 
     page.wait_for_url(re.compile(r"/history$"))
     assert "自动保存" in page.inner_text("table") and "改了 1 个单元格（表二）" in page.inner_text("table")
     assert _serious(page) == []
+    page.screenshot(path=str(SCREENSHOTS / "clerk-history.png"))
     page.locator(f"#revision-{before} button").click()  # 恢复此版本
     page.wait_for_url(re.compile(r"/edit$"))
     assert "已恢复" in page.inner_text("main")
