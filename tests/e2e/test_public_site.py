@@ -184,7 +184,7 @@ def test_the_public_site_on_a_phone(live_server, portal, chromium, shots):
     context.close()
 
 
-def test_search_filters_verify_page_and_favicon(live_server, portal, chromium):
+def test_search_filters_verify_page_and_favicon(live_server, portal, chromium, db, tmp_path):
     base = live_server + "/public/"
     context = chromium.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
@@ -234,4 +234,24 @@ def test_search_filters_verify_page_and_favicon(live_server, portal, chromium):
     assert page.request.get(urljoin(page.url, href)).body() == icon.body()
     page.goto(live_server + "/login")
     assert page.locator("link[rel=icon]").get_attribute("href") == "/favicon.ico"
+
+    # The exported site (no server): the same form filters the list in the browser (search.js).
+    from workflow.portal.export import export_site
+
+    with db.sessions() as s:
+        export_site(s, tmp_path / "site", base_url="https://example.org/")
+    page.goto((tmp_path / "site" / "index.html").as_uri())
+    assert DISTRICT in page.locator("header.site").inner_text()
+    page.select_option("#year", "2025")
+    page.select_option("#type", "township")
+    page.click("form.filters button")
+    assert page.url.split("?")[0].endswith("/search/index.html")
+    shown = page.locator("#results tbody tr[data-name]:not([hidden])")
+    assert sorted(shown.evaluate_all("rows => rows.map(r => r.dataset.name)")) == [
+        "多巴镇人民政府",
+        "鲁沙尔镇人民政府",
+    ]
+    assert page.locator("#count").inner_text() == "找到 2 份报告"
+    page.fill("#q", "多巴")
+    assert shown.evaluate_all("rows => rows.map(r => r.dataset.name)") == ["多巴镇人民政府"]
     context.close()
