@@ -87,8 +87,11 @@ def test_the_season_of_one_township(live_server, chromium, shots, district, db):
     shots(clerk, "02-imported-errors-at-cells")
 
     # Fix: the 2021 format, the missing rows and cells, the missing title, the fee statement.
-    clerk.select_option("select[name=format]", "2021")
-    save(clerk)
+    clerk.select_option("#format-target", "2021")  # the switch is previewed, then confirmed (#15.2)
+    clerk.click("#switch-format")
+    clerk.wait_for_url(re.compile(r"/import\?p="))
+    clerk.click("#confirm-import")
+    clerk.wait_for_load_state()
     assert clerk.locator('input[name="cell.t3.o3.total"]').count() == 1  # 2021 rows now
     clerk.evaluate(
         """() => document.querySelectorAll('table.report-table td.cell input').forEach(i => {
