@@ -129,7 +129,6 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/admin/audit.xlsx"): ADMIN_ONLY,
     ("GET", "/api/reports/{report_id}"): REPORT_READ,
     ("GET", "/api/reports/{report_id}/check-status"): REPORT_READ,
-    ("GET", "/api/reports/{report_id}/check-status"): REPORT_READ,
     ("PUT", "/api/reports/{report_id}/draft"): REPORT_WRITE,
     ("POST", "/api/reports/{report_id}/explanations"): REPORT_WRITE,
     ("POST", "/api/reports/{report_id}/submit"): REPORT_WRITE,
