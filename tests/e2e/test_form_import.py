@@ -10,6 +10,7 @@ axe runs on the preview page.  On today's main before this change the README rep
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from workflow.services.accounts import cached_hash
 ROOT = Path(__file__).resolve().parents[2]
 LUSHAER = "/work/shared/corpus/lushaer_2024.txt"
 pytestmark = pytest.mark.slow
+# WORKFLOW_SCREENSHOTS=1 refreshes the README's screenshots; otherwise they go with the test artifacts.
+SHOTS = ROOT / ("docs/screenshots" if os.environ.get("WORKFLOW_SCREENSHOTS") == "1" else "test-artifacts/e2e")
 
 
 @pytest.fixture
@@ -85,6 +88,7 @@ def _serious(page) -> list:
 
 def test_imports_show_before_they_replace(live_server, chromium, township, db, tmp_path):
     base = live_server
+    SHOTS.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(
         locale="zh-CN", viewport={"width": 1366, "height": 768}, accept_downloads=True
     )
@@ -106,6 +110,7 @@ def test_imports_show_before_they_replace(live_server, chromium, township, db, t
     page.click("#confirm-import")
     page.wait_for_load_state()
     assert "从上一年度报告带入了" in page.content()
+    page.screenshot(path=str(SHOTS / "clerk-start-from-last-year.png"))
     assert "上年结转" in page.inner_text("#import-notes")
     forward = township.table("t3").cell("forward", "total")
     assert page.input_value('input[name="cell.t3.carried.total"]') == forward.raw.strip()
@@ -138,6 +143,7 @@ def test_imports_show_before_they_replace(live_server, chromium, township, db, t
     page.select_option("#format-target", "2019")
     page.click("#switch-format")
     page.wait_for_url(re.compile(r"/import\?p="))
+    page.screenshot(path=str(SHOTS / "clerk-import-preview.png"))
     lost = page.inner_text("#preview-lost")
     assert "新格式中没有对应项的数字" in lost and "现行有效件数" in lost
     page.click("#confirm-import")

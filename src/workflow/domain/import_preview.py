@@ -67,7 +67,7 @@ def preview(old: Report, new: Report) -> Preview:
     for t in spec.tables:
         for r in t.rows:
             for c in r.columns:
-                before = _raw(old, t.id, r.key, c.key) if old.format is new.format else ""
+                before = _raw(old, t.id, r.key, c.key)  # 表三/表四 keep their keys across formats
                 after = _raw(new, t.id, r.key, c.key)
                 if before != after:
                     out.cells.append(CellChange(t.name, r.label, c.label, before, after))
