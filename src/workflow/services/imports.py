@@ -231,10 +231,10 @@ def format_pending(
     return save_pending(data_dir, pending)
 
 
-def last_year_report(session: Session, report: ReportRow) -> Report | None:
-    """Last year's report of the body: its last submitted (approved / published) version."""
-    previous, from_draft = checks.previous_report(session, report)
-    return None if previous is None or from_draft else previous
+def last_year_report(session: Session, report: ReportRow) -> tuple[Report | None, bool]:
+    """Last year's report of the body: its last submitted (approved / published) version; else the
+    office's imported baseline of it (services/baselines.py: a draft without versions), flagged."""
+    return checks.previous_report(session, report)
 
 
 def last_year_pending(

@@ -116,7 +116,7 @@ def switch_format(
 
 
 def _last_year_from_db(request: Request, db: Any, user: User, report: ReportRow) -> Response:
-    previous = imports.last_year_report(db, report)
+    previous, imported = imports.last_year_report(db, report)
     if previous is None:
         flash(
             request,
@@ -134,6 +134,7 @@ def _last_year_from_db(request: Request, db: Any, user: User, report: ReportRow)
         body_name=report.body.name,
         body_type=report.body.body_type,
         revision=report.draft_revision,
+        filename="上一年度已公开报告（由政务公开办导入）" if imported else "",
     )
     return _to_preview(report.id, pid)
 
@@ -181,6 +182,9 @@ def start_from_last_year(
     request: Request, user: SubmitterUser, db: DB, season_id: Annotated[int, Form(ge=1, le=MAX_ID)]
 ) -> Response:
     """From the report list: start this year's report (or open the one started) from last year's."""
+    if user.body_id is None:
+        flash(request, "您的账号没有关联报送单位，请联系政务公开办。", "error")
+        return redirect("/reports")
     try:
         rid = drafts.create_report(
             db, body_id=user.body_id, season_id=season_id, actor_id=user.id, content=None
