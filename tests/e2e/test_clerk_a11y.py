@@ -4,9 +4,11 @@ revision — no serious or critical violation.  (The import preview is checked i
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -20,6 +22,11 @@ from workflow.services import checks, drafts, review, submission
 from workflow.services.accounts import cached_hash
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+# WORKFLOW_SCREENSHOTS=1 refreshes the README's screenshots; otherwise they go with the test artifacts.
+SCREENSHOTS = ROOT / (
+    "docs/screenshots" if os.environ.get("WORKFLOW_SCREENSHOTS") == "1" else "test-artifacts/e2e"
+)
 
 
 @pytest.fixture
@@ -98,8 +105,13 @@ def test_no_serious_violation_on_any_clerk_page(live_server, chromium, returned)
         if serious:
             bad[url] = serious
     # The pages say what a clerk needs: the due date everywhere, the return in 消息.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(base + "/messages")
     assert "被退回修改" in page.inner_text("#messages")
     assert "截止日期" in page.inner_text("#deadline")
+    assert page.inner_text("#nav-unread") == "1"
+    page.screenshot(path=str(SCREENSHOTS / "clerk-messages.png"))
+    page.goto(base + "/reports")
+    page.screenshot(path=str(SCREENSHOTS / "clerk-reports.png"))
     context.close()
     assert not bad, bad
