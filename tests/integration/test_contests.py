@@ -180,7 +180,11 @@ def test_contest_rejected_blocks_again(world: World, clock) -> None:
     content.sections[1].text += "本年度信息公开工作有序开展。"
     with w.sessions() as s:
         drafts.save_draft(
-            s, report_id=w.report_id, content=content, expected_revision=_row(w).draft_revision, actor_id=w.clerk
+            s,
+            report_id=w.report_id,
+            content=content,
+            expected_revision=_row(w).draft_revision,
+            actor_id=w.clerk,
         )
     with w.sessions() as s, pytest.raises(SubmissionBlocked) as refused:
         submission.submit(s, report_id=w.report_id, actor_id=w.clerk)

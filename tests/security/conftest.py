@@ -9,7 +9,9 @@ import importlib.util
 import sys
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location("_web_conftest", Path(__file__).parents[1] / "web" / "conftest.py")
+_spec = importlib.util.spec_from_file_location(
+    "_web_conftest", Path(__file__).parents[1] / "web" / "conftest.py"
+)
 assert _spec and _spec.loader
 _web = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = _web

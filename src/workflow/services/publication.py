@@ -74,7 +74,8 @@ def _plan(session: Session, report_id: int) -> _Plan | Publication:
             return existing
         if report.state != ReportState.APPROVED.value:
             raise InvalidTransition(
-                f"报告当前状态为“{STATE_LABELS[ReportState(report.state)]}”，尚未审定，不能公开", state=report.state
+                f"报告当前状态为“{STATE_LABELS[ReportState(report.state)]}”，尚未审定，不能公开",
+                state=report.state,
             )
         earlier = _publications(session, report_id)
         published_at = now()
