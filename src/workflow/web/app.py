@@ -139,13 +139,24 @@ def _include_routers(app: FastAPI) -> None:
         auth,
         docs,
         views_admin,
+        views_contests,
         views_home,
         views_reminders,
         views_review,
         views_submit,
     )
 
-    for module in (auth, views_home, views_submit, views_review, views_admin, views_reminders, api, docs):
+    for module in (
+        auth,
+        views_home,
+        views_submit,
+        views_contests,
+        views_review,
+        views_admin,
+        views_reminders,
+        api,
+        docs,
+    ):
         app.include_router(module.router)
     from workflow.web import views_account  # the account page, sessions and API tokens (issue #13)
 
