@@ -9,6 +9,7 @@ docs/screenshots/office-summary.png (1366×768).
 from __future__ import annotations
 
 import copy
+import os
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,9 @@ from workflow.services.accounts import cached_hash
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / (
+    "docs/screenshots" if os.environ.get("WORKFLOW_SCREENSHOTS") == "1" else "test-artifacts/e2e"
+)
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 NAMES = [
     "鲁沙尔镇人民政府",

@@ -9,6 +9,7 @@ report the status page says 检查中… and shows the result by itself.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from pathlib import Path
@@ -25,7 +26,9 @@ from workflow.services.accounts import cached_hash
 
 pytestmark = pytest.mark.slow
 LAPTOP = {"width": 1366, "height": 768}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / (
+    "docs/screenshots" if os.environ.get("WORKFLOW_SCREENSHOTS") == "1" else "test-artifacts/e2e"
+)
 
 
 @pytest.fixture

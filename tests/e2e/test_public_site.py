@@ -10,6 +10,7 @@ violation.  Writes docs/screenshots/public-index.png (1366×768) and public-repo
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,9 @@ from workflow.publish.html import PublicationMeta
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / (
+    "docs/screenshots" if os.environ.get("WORKFLOW_SCREENSHOTS") == "1" else "test-artifacts/e2e"
+)
 DISTRICT = "西宁市湟中区"
 NOTE = "更正表二行政处罚数量。"
 
