@@ -104,8 +104,12 @@ def test_the_upload_works_with_the_token_in_its_body(world, browser, db):
             files={"file": ("lushaer_2024.txt", fh, "text/plain")},
             data={"revision": str(before.draft_revision), "csrf_token": clerk.csrf},
         )
-    assert r.status_code == 200, r.text[:300]
-    assert "已从“lushaer_2024.txt”导入" in r.text
+    # Accepted: the upload is parsed and shown as a preview; nothing changes until it is confirmed.
+    assert r.status_code == 303 and "/import?p=" in r.headers["location"], r.text[:300]
+    pending = r.headers["location"].split("p=", 1)[1]
+    assert _row(db, world.report_id).draft_revision == before.draft_revision
+    r = clerk.post(f"/reports/{world.report_id}/import/confirm", {"pending": pending})
+    assert r.status_code == 200 and "已从“lushaer_2024.txt”导入" in r.text
     assert _row(db, world.report_id).draft_revision == before.draft_revision + 1
     # ... and in a header set by a script (the JSON-style X-CSRF-Token), without the field.
     with open(LUSHAER, "rb") as fh:
@@ -115,7 +119,7 @@ def test_the_upload_works_with_the_token_in_its_body(world, browser, db):
             data={"revision": str(before.draft_revision + 1)},
             headers={"X-CSRF-Token": clerk.csrf},
         )
-    assert r.status_code == 200, r.text[:300]
+    assert r.status_code == 303 and "/import?p=" in r.headers["location"], r.text[:300]
 
 
 def test_a_huge_upload_with_its_token_in_the_body_is_refused_by_size(world, browser, db):

@@ -147,6 +147,13 @@ def test_upload_fills_the_form_and_shows_errors_at_cells(world, browser):
             files={"file": ("lushaer_2024.txt", fh, "text/plain")},
             data={"revision": "1", "csrf_token": b.csrf},
         )
+    # Shown first as a preview (issue #15); confirmed, it fills the form.
+    assert r.status_code == 303 and "/import?p=" in r.headers["location"], r.text[:300]
+    preview = b.get(r.headers["location"])
+    assert preview.status_code == 200 and "确认导入" in preview.text
+    r = b.post(
+        f"/reports/{world.report_id}/import/confirm", {"pending": r.headers["location"].split("p=", 1)[1]}
+    )
     assert r.status_code == 200, r.text[:300]
     assert "已从“lushaer_2024.txt”导入" in r.text
     # A blank 表四 行政复议 group is one finding for its five cells (issue #14, class 7), shown at its

@@ -55,6 +55,8 @@ def _to_preview(report_id: int, pending_id: str) -> Response:
 
 
 @router.post("/reports/{report_id}/import")
+# The older upload address too: every upload is shown before it replaces anything (issue #15).
+@router.post("/reports/{report_id}/upload")
 def import_file(
     request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport, got: Uploaded
 ) -> Response:

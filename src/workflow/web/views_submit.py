@@ -20,7 +20,6 @@ from workflow.web import data, findings, forms, pagedata, review_notes
 from workflow.web.contest_data import contest_views
 from workflow.web.deps import DB, MAX_ID, Id, PageUser, Posted, ReadDB, SubmitterUser, WriteReport, report_for
 from workflow.web.fragments import tables_html
-from workflow.web.upload import Uploaded
 from workflow.web.views_common import flash, redirect, render, shown_context
 from workflow.web.views_drafts import explanations_of
 
@@ -213,35 +212,6 @@ def save_form(
         "warn" if bad else "ok",
     )
     return redirect(f"/reports/{report.id}/edit")
-
-
-@router.post("/reports/{report_id}/upload")
-def upload(
-    request: Request, report_id: Id, user: PageUser, db: DB, report: WriteReport, got: Uploaded
-) -> Response:
-    # The file was read on the event loop (Uploaded); it is parsed here, in the thread pool, before
-    # any transaction opens: only storing the parsed draft takes the write lock.
-    if got.error:
-        return _form_page(request, db, user, report, status=got.status, flash=got.error, flash_kind="error")
-    body, year = report.body, report.season.report_year
-    facts = {"body_type": body.body_type, "year": year, "body_name": body.name}
-    db.commit()  # end the read: no transaction or pooled connection is held while a child process parses
-    try:
-        imported = drafts.parse_upload(got.data, got.filename, **facts)
-        notes = drafts.store_import(
-            db,
-            report_id=report.id,
-            imported=imported,
-            filename=got.filename,
-            size=len(got.data),
-            expected_revision=got.revision,
-            actor_id=user.id,
-        )
-    except ServiceError as exc:
-        return _form_page(request, db, user, report, status=exc.code, flash=exc.message, flash_kind="error")
-    db.refresh(report)
-    msg = f"已从“{got.filename}”导入报告内容。请核对下方标出的问题。"
-    return _form_page(request, db, user, report, flash=msg, import_notes=notes)
 
 
 @router.post("/reports/{report_id}/explain")
