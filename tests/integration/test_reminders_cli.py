@@ -57,7 +57,7 @@ def test_plan_lists_what_would_go_to_whom_and_why(db: Any, capsys: pytest.Captur
     _seed(db)
     assert main(["reminders", "plan", "--as-of", "2027-01-21"]) == 0
     out = capsys.readouterr().out
-    assert "甲镇人民政府｜报送单位｜email｜jia@example.gov.cn" in out
+    assert "甲镇人民政府｜报送单位｜邮件｜jia@example.gov.cn" in out  # channels named in words
     assert "含今天还有7个工作日" in out and "乙镇" not in out
     assert "2027 年没有节假日数据" in out  # the administrator's warning
     assert db.count("reminders_sent") == 0  # a preview sends nothing
