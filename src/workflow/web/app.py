@@ -5,7 +5,6 @@ dispatcher in each worker process first: the web layer itself does not import th
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import importlib
 import logging
@@ -33,7 +32,7 @@ from workflow.web.dashboard import StatusCache
 from workflow.web.deps import LoginRequired
 from workflow.web.fragments import FragmentCache
 from workflow.web.headers import SecurityHeaders
-from workflow.web.inputs import refuse_unstorable
+from workflow.web.inputs import POSTED_FORM, refuse_unstorable
 from workflow.web.memo import Memo
 from workflow.web.origin import RequestOrigin
 from workflow.web.templating import build_templates, compile_all
@@ -237,6 +236,7 @@ async def _busy(request: Request, exc: Exception) -> Response:
     transaction was rolled back whole; a posted form comes back as hidden fields with a button that
     posts it again, so nothing the user typed is lost."""
     log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    request.state.database_unavailable = True  # the page's header asks the database nothing
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     message = "系统繁忙，刚才的操作没有完成，也没有保存任何内容。"
     if _wants_json(request):
@@ -247,8 +247,11 @@ async def _busy(request: Request, exc: Exception) -> Response:
         kind = request.headers.get("content-type", "")
         upload = kind.startswith("multipart/form-data")
         if kind.startswith("application/x-www-form-urlencoded"):
-            with contextlib.suppress(Exception):  # a body that cannot be read again: no refill
-                refill = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+            # The form as the request parsed it; never read the body stream again here (it was read
+            # already: waiting for more of it would hang the answer).
+            form = request.scope.get(POSTED_FORM)
+            if form is not None:
+                refill = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     ctx = {"message": message, "refill": refill, "action": request.url.path, "upload": upload}
     templates = request.app.state.templates
     return templates.TemplateResponse(request, "errors/busy.html", ctx, status_code=503, headers=headers)

@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from workflow.clock import get_clock
@@ -114,18 +115,32 @@ class Header:
         """Unread messages for the signed-in clerk (their own and their body's)."""
         if self._unread is None:
             user = self.user
-            if user is None or user.role != "submitter":
+            if user is None or user.role != "submitter" or self._database_unavailable:
                 self._unread = 0
             else:
-                with self._session() as db:
-                    self._unread = db.scalar(unread_query(user)) or 0
+                try:
+                    with self._session() as db:
+                        self._unread = db.scalar(unread_query(user)) or 0
+                except SQLAlchemyError:  # a count in the menu never stops a page (e.g. the busy page)
+                    self._unread = 0
         return self._unread
+
+    @property
+    def _database_unavailable(self) -> bool:
+        """Set by the busy page: the database could not be had, so the header asks it nothing."""
+        return bool(getattr(self.request.state, "database_unavailable", False))
 
     def deadline(self, season_id: int | None = None) -> DeadlineView | None:
         """The due date for the clerk's body in `season_id` (default: the latest season)."""
         user = self.user
-        if user is None or user.body_id is None:
+        if user is None or user.body_id is None or self._database_unavailable:
             return None
+        try:
+            return self._deadline(user, season_id)
+        except SQLAlchemyError:  # the due-date line is a help, never a reason for a page to fail
+            return None
+
+    def _deadline(self, user: User, season_id: int | None) -> DeadlineView | None:
         today = get_clock().now().date()
         with self._session() as db:
             body = db.get(Body, user.body_id)

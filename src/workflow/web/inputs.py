@@ -35,10 +35,15 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+POSTED_FORM = "workflow.posted_form"
+
+
 async def _body_has_nul(request: Request) -> bool:
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("application/x-www-form-urlencoded"):
         form = await request.form()  # parsed once: the route and posted_form get this same form
+        # ... and the busy page (a handler gets a new Request whose body stream is already read).
+        request.scope[POSTED_FORM] = form
         return any("\x00" in k or (isinstance(v, str) and "\x00" in v) for k, v in form.multi_items())
     if "json" in ctype:
         body = await request.body()
