@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "clerk: save": WRITE,
     "clerk: save (conflict)": CONFLICT,
     "clerk: upload": WRITE,
+    "clerk: upload (confirm)": WRITE,
     "clerk: explain": WRITE,
     "clerk: submit": WRITE,
     "clerk: status": PAGE,

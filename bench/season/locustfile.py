@@ -159,6 +159,7 @@ class SeasonUser(HttpUser):
         with self.client.request(method, path, name=name, timeout=TIMEOUT, catch_response=True, **kw) as resp:
             status = resp.status_code or 0
             text = resp.text if status else ""
+            self._last_location = resp.headers.get("location", "") if status else ""
             if status in conflict:
                 resp.request_meta["name"] = conflict_name  # an expected race, counted on its own
                 resp.success()
@@ -322,19 +323,36 @@ class Clerk(SeasonUser):
         assert self.page is not None
         path = Path(self.account["docx"])
         files = {"file": (path.name, path.read_bytes(), "application/octet-stream")}
+        # The upload makes a preview (303 to it); 确认导入 replaces the draft (issue #15).
+        status, _ = self.request(
+            "POST",
+            f"/reports/{self.rid}/import",
+            "clerk: upload",
+            expect=(303,),
+            data={"revision": self.page["fields"].get("revision", ""), "csrf_token": self.page["csrf"]},
+            files=files,
+        )
+        pending = self._pending_id()
+        if status != 303 or pending is None:
+            self.page = None
+            return
         status, html = self.request(
             "POST",
-            f"/reports/{self.rid}/upload?csrf_token={self.page['csrf']}",
-            "clerk: upload",
+            f"/reports/{self.rid}/import/confirm",
+            "clerk: upload (confirm)",
             check="已从",
-            data={"revision": self.page["fields"].get("revision", "")},
-            files=files,
+            data={"pending": pending, "csrf_token": self.page["csrf"]},
         )
         if status == 200:
             self.uploaded = True
             self.page = self.read_form(html)
         else:
             self.page = None
+
+    def _pending_id(self) -> str | None:
+        """The preview's id, from the redirect the upload answered with."""
+        location = getattr(self, "_last_location", "") or ""
+        return location.split("p=", 1)[1] if "p=" in location else None
 
     def explain(self, key: str) -> None:
         assert self.page is not None
